@@ -1,0 +1,49 @@
+import { cors } from '@elysiajs/cors';
+import { Elysia, t } from 'elysia';
+import type { Container } from './container.ts';
+import { openApiDocs } from './docs/openapi.ts';
+import { ErrorEnvelope } from './shared/error-schema.ts';
+import { httpBasics } from './shared/http.ts';
+
+/** Builds the whole HTTP app without listening; tests call `app.handle(request)`. */
+export function createApp(container: Container) {
+  const { config, logger, store } = container;
+
+  return new Elysia({ name: 'healthvision' })
+    .use(httpBasics({ logger, bodyLimitBytes: config.BODY_LIMIT_BYTES }))
+    .use(
+      cors({
+        origin: [...config.CORS_ORIGINS],
+        credentials: true,
+        allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+        exposeHeaders: ['x-request-id', 'retry-after'],
+        maxAge: 600,
+      }),
+    )
+    .use(openApiDocs())
+    .get('/health', () => ({ status: 'ok' as const }), {
+      response: { 200: t.Object({ status: t.Literal('ok') }) },
+      detail: { tags: ['System'], summary: 'Liveness: the process is up' },
+    })
+    .get(
+      '/ready',
+      async ({ status }) => {
+        try {
+          await store.ping();
+          return { status: 'ready' as const };
+        } catch (error) {
+          logger.warn('readiness check failed', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return status(503, { error: { code: 'NOT_READY', message: 'The store is not reachable' } });
+        }
+      },
+      {
+        response: { 200: t.Object({ status: t.Literal('ready') }), 503: ErrorEnvelope },
+        detail: { tags: ['System'], summary: 'Readiness: the store is reachable' },
+      },
+    )
+    .group('/api/v1', (api) => api);
+}
+
+export type App = ReturnType<typeof createApp>;

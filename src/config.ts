@@ -1,0 +1,153 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Static, Type as T } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Port = T.Integer({ minimum: 0, maximum: 65535 });
+const Seconds = T.Integer({ minimum: 1 });
+
+/** Every setting HealthVision reads, with its default. `.env.example` documents each one. */
+export const EnvSchema = T.Object({
+  NODE_ENV: T.Union([T.Literal('development'), T.Literal('test'), T.Literal('production')], {
+    default: 'development',
+  }),
+  HOST: T.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: T.Integer({ ...Port, default: 3000 }),
+  DATA_DIR: T.String({ default: './data', minLength: 1 }),
+  DATABASE_URL: T.Optional(T.String({ pattern: '^(sqlite:|mongodb://|mongodb\\+srv://)' })),
+  LOG_LEVEL: T.Union(
+    [T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')],
+    {
+      default: 'info',
+    },
+  ),
+  PUBLIC_URL: T.Optional(T.String({ pattern: '^https?://' })),
+  CORS_ORIGINS: T.String({ default: 'http://localhost:5173' }),
+  TRUST_PROXY: T.Boolean({ default: false }),
+  BODY_LIMIT_BYTES: T.Integer({ minimum: 1024, default: 1_048_576 }),
+  SHUTDOWN_GRACE_MS: T.Integer({ minimum: 0, default: 10_000 }),
+  JWT_SECRET: T.Optional(T.String({ minLength: 1 })),
+  JWT_ISSUER: T.String({ default: 'healthvision' }),
+  JWT_AUDIENCE: T.String({ default: 'healthvision-api' }),
+  ACCESS_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 2_592_000 }),
+  ADMIN_EMAIL: T.Optional(T.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })),
+  ADMIN_PASSWORD: T.Optional(T.String({ minLength: 8, maxLength: 128 })),
+  EMAIL_PROVIDER: T.Union([T.Literal('dev'), T.Literal('resend')], { default: 'dev' }),
+  EMAIL_FROM: T.String({ default: 'HealthVision <no-reply@healthvision.local>' }),
+  RESEND_API_KEY: T.Optional(T.String()),
+  RESEND_BASE_URL: T.Optional(T.String({ pattern: '^https?://' })),
+  AVATAR_PROVIDER: T.Union([T.Literal('dev'), T.Literal('imagekit')], { default: 'dev' }),
+  AVATAR_MAX_BYTES: T.Integer({ minimum: 1, default: 2_097_152 }),
+  IMAGEKIT_PUBLIC_KEY: T.Optional(T.String()),
+  IMAGEKIT_PRIVATE_KEY: T.Optional(T.String()),
+  IMAGEKIT_URL_ENDPOINT: T.Optional(T.String({ pattern: '^https?://' })),
+  IMAGEKIT_UPLOAD_URL: T.Optional(T.String({ pattern: '^https?://' })),
+  PAYMENT_PROVIDER: T.Union([T.Literal('dev'), T.Literal('razorpay')], { default: 'dev' }),
+  BOOKING_HOLD_SECONDS: T.Integer({ ...Seconds, default: 900 }),
+  HOLD_SWEEP_SECONDS: T.Integer({ ...Seconds, default: 30 }),
+  SLOT_HORIZON_DAYS: T.Integer({ minimum: 1, maximum: 730, default: 90 }),
+  RATE_LIMITS_ENABLED: T.Boolean({ default: true }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export type Config = Readonly<
+  Omit<Env, 'DATABASE_URL' | 'JWT_SECRET' | 'CORS_ORIGINS'> & {
+    DATABASE_URL: string;
+    JWT_SECRET: string;
+    CORS_ORIGINS: readonly string[];
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const EMPTY_TO_UNDEFINED = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in EnvSchema.properties && value !== ''),
+  );
+
+const describe = (path: string): string => {
+  const schema = EnvSchema.properties[path.replace(/^\//, '') as keyof Env] as
+    | Record<string, unknown>
+    | undefined;
+  if (!schema) return 'a valid value';
+  if (Array.isArray(schema.anyOf))
+    return `one of ${(schema.anyOf as { const: string }[]).map((s) => s.const).join(', ')}`;
+  if (schema.type === 'integer') {
+    const range = [
+      schema.minimum !== undefined ? `>= ${schema.minimum}` : '',
+      schema.maximum !== undefined ? `<= ${schema.maximum}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return `an integer${range ? ` ${range}` : ''}`;
+  }
+  if (schema.type === 'boolean') return 'true or false';
+  if (schema.pattern) return `a value matching ${schema.pattern}`;
+  if (schema.format) return `a valid ${schema.format}`;
+  if (schema.minLength) return `a string of at least ${schema.minLength} characters`;
+  return 'a valid value';
+};
+
+/** A dev JWT secret is made once and kept in the data directory, so restarts keep sessions valid. */
+function devSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** Parses the environment once; throws a ConfigError naming each bad variable and what it expects. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const raw = EMPTY_TO_UNDEFINED(source);
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const problems: string[] = [];
+  for (const error of Value.Errors(EnvSchema, converted)) {
+    const name = error.path.replace(/^\//, '');
+    const shown =
+      raw[name] === undefined
+        ? 'missing'
+        : `got "${name.includes('SECRET') || name.includes('PASSWORD') || name.includes('KEY') ? '***' : raw[name]}"`;
+    problems.push(`${name}: expected ${describe(error.path)} (${shown})`);
+  }
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  const env = converted as Env;
+  const production = env.NODE_ENV === 'production';
+
+  if (production) {
+    if (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32) {
+      problems.push('JWT_SECRET: expected an explicit secret of at least 32 bytes in production');
+    }
+    if (env.EMAIL_PROVIDER === 'dev')
+      problems.push('EMAIL_PROVIDER: the dev mailbox is not allowed in production (use resend)');
+    if (env.PAYMENT_PROVIDER === 'dev')
+      problems.push('PAYMENT_PROVIDER: the dev payment provider is not allowed in production (use razorpay)');
+  }
+  if (env.EMAIL_PROVIDER === 'resend' && !env.RESEND_API_KEY)
+    problems.push('RESEND_API_KEY: required when EMAIL_PROVIDER=resend');
+  if (env.AVATAR_PROVIDER === 'imagekit') {
+    for (const key of ['IMAGEKIT_PUBLIC_KEY', 'IMAGEKIT_PRIVATE_KEY', 'IMAGEKIT_URL_ENDPOINT'] as const) {
+      if (!env[key]) problems.push(`${key}: required when AVATAR_PROVIDER=imagekit`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return Object.freeze({
+    ...env,
+    DATABASE_URL: env.DATABASE_URL ?? `sqlite:${join(env.DATA_DIR, 'healthvision.sqlite')}`,
+    JWT_SECRET: env.JWT_SECRET ?? devSecret(env.DATA_DIR),
+    CORS_ORIGINS: Object.freeze(
+      env.CORS_ORIGINS.split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  });
+}

@@ -1,0 +1,203 @@
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
+import { DocumentValidationError, type FieldIssue, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { decodeCursor, encodeCursor, keysetFilter, normalizeSort } from './cursor.ts';
+import { checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
+import type {
+  BaseDoc,
+  CollectionDef,
+  Engine,
+  EngineCollection,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  Page,
+  SortSpec,
+  Update,
+} from './types.ts';
+
+export function defineCollection<S extends TObject>(def: {
+  name: string;
+  schema: S;
+  indexes?: IndexSpec[];
+}): CollectionDef<S> {
+  if (!/^[a-z][a-z0-9_]*$/.test(def.name))
+    throw new Error(`Collection name "${def.name}" must be snake_case`);
+  if (!def.schema.properties._id) throw new Error(`Collection ${def.name} schema must declare _id`);
+  return { name: def.name, schema: def.schema, indexes: def.indexes ?? [] };
+}
+
+export type InsertDoc<T extends BaseDoc> = Omit<T, '_id'> & { _id?: string };
+
+const MAX_LIMIT = 1000;
+
+/** One collection over any engine: validation, ids and cursors live here once. */
+export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseDoc> {
+  private readonly check;
+
+  constructor(
+    readonly def: CollectionDef<S>,
+    private readonly engine: EngineCollection,
+  ) {
+    this.check = checkerFor(def.schema);
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  private validate(doc: unknown): void {
+    if (!this.check.Check(doc)) throw new DocumentValidationError(this.def.name, issuesOf(this.check, doc));
+  }
+
+  async insertOne(doc: InsertDoc<T>): Promise<T> {
+    const [inserted] = await this.insertMany([doc]);
+    return inserted!;
+  }
+
+  async insertMany(docs: InsertDoc<T>[]): Promise<T[]> {
+    const prepared = docs.map((doc) => ({ ...doc, _id: doc._id ?? newId() }) as unknown as T);
+    for (const doc of prepared) this.validate(doc);
+    if (prepared.length) await this.engine.insertMany(prepared);
+    return prepared;
+  }
+
+  async findById(id: string): Promise<T | null> {
+    return (await this.engine.findOne({ _id: id })) as T | null;
+  }
+
+  async findOne(filter: Filter, options: { sort?: SortSpec } = {}): Promise<T | null> {
+    return (await this.engine.findOne(filter, options.sort)) as T | null;
+  }
+
+  /** A page of matches in a total order (the sort plus `_id`), resumable from `nextCursor`. */
+  async find(filter: Filter, options: FindOptions = {}): Promise<Page<T>> {
+    const sort = normalizeSort(options.sort);
+    const limit =
+      options.limit === undefined ? undefined : Math.min(Math.max(1, Math.floor(options.limit)), MAX_LIMIT);
+    let effective = filter;
+    if (options.cursor) {
+      const after = decodeCursor(options.cursor, sort);
+      effective = { $and: [filter, keysetFilter(sort, after)] };
+    }
+    const rows = (await this.engine.find(
+      effective,
+      sort,
+      limit === undefined ? undefined : limit + 1,
+    )) as T[];
+    const hasMore = limit !== undefined && rows.length > limit;
+    const items = hasMore ? rows.slice(0, limit) : rows;
+    const last = items.at(-1);
+    return { items, nextCursor: hasMore && last ? encodeCursor(sort, last) : null };
+  }
+
+  async findAll(filter: Filter, options: { sort?: SortSpec; limit?: number } = {}): Promise<T[]> {
+    return (await this.engine.find(filter, normalizeSort(options.sort), options.limit)) as T[];
+  }
+
+  count(filter: Filter = {}): Promise<number> {
+    return this.engine.count(filter);
+  }
+
+  /** Applies the update to the first match; false when nothing matched the (conditional) filter. */
+  async updateOne(filter: Filter, update: Update): Promise<boolean> {
+    this.validateUpdate(update);
+    return (await this.engine.updateOne(filter, update, false)) as boolean;
+  }
+
+  /** Conditional update returning the document as it is after the update, or null when nothing matched. */
+  async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
+    this.validateUpdate(update);
+    return (await this.engine.updateOne(filter, update, true)) as T | null;
+  }
+
+  deleteOne(filter: Filter): Promise<boolean> {
+    return this.engine.deleteOne(filter);
+  }
+
+  private validateUpdate(update: Update): void {
+    const issues: FieldIssue[] = [];
+    const seen = new Set<string>();
+    const operators = Object.keys(update);
+    if (operators.length === 0) throw new ValidationError('An update needs at least one operator');
+    for (const op of operators) {
+      if (!['$set', '$unset', '$inc', '$push'].includes(op)) {
+        throw new ValidationError(`Unsupported update operator ${op}`);
+      }
+      const fields = (update as Record<string, Record<string, unknown>>)[op] ?? {};
+      for (const [path, value] of Object.entries(fields)) {
+        if (path === '_id' || path.startsWith('_id.')) issues.push({ path, message: '_id cannot change' });
+        if (seen.has(path)) issues.push({ path, message: 'updated by two operators' });
+        seen.add(path);
+        const targets = schemasAt(this.def.schema, path);
+        if (targets.length === 0) {
+          issues.push({ path, message: 'not a field of this collection' });
+          continue;
+        }
+        const accepts = (candidate: unknown, pick: (s: TSchema) => TSchema | null): boolean =>
+          targets.some(({ schema }) => {
+            const target = pick(schema);
+            return target !== null && checkerFor(target).Check(candidate);
+          });
+        if (op === '$set' && !accepts(value, (s) => s)) {
+          issues.push({ path, message: 'value does not match the field schema' });
+        } else if (op === '$unset' && !targets.some((t) => t.optional)) {
+          issues.push({ path, message: 'a required field cannot be unset' });
+        } else if (op === '$inc') {
+          const numeric = targets.some(({ schema }) => ['Number', 'Integer'].includes(kindOf(schema)));
+          const integer = targets.every(({ schema }) => kindOf(schema) === 'Integer');
+          if (
+            typeof value !== 'number' ||
+            !Number.isFinite(value) ||
+            !numeric ||
+            (integer && !Number.isInteger(value))
+          ) {
+            issues.push({ path, message: 'can only increment a numeric field by a matching number' });
+          }
+        } else if (
+          op === '$push' &&
+          !accepts(value, (s) => (kindOf(s) === 'Array' ? (s.items as TSchema) : null))
+        ) {
+          issues.push({ path, message: 'pushed value does not match the array item schema' });
+        }
+      }
+    }
+    if (issues.length) throw new DocumentValidationError(this.def.name, issues);
+  }
+}
+
+/** What repositories and services receive: collections plus multi-document transactions. */
+export class Store {
+  private readonly cache = new Map<string, Collection<TObject>>();
+
+  constructor(readonly engine: Engine) {}
+
+  get kind(): Engine['kind'] {
+    return this.engine.kind;
+  }
+
+  collection<S extends TObject>(def: CollectionDef<S>): Collection<S> {
+    let collection = this.cache.get(def.name);
+    if (!collection) {
+      collection = new Collection(
+        def as unknown as CollectionDef<TObject>,
+        this.engine.collection(def as unknown as CollectionDef),
+      );
+      this.cache.set(def.name, collection);
+    }
+    return collection as unknown as Collection<S>;
+  }
+
+  /** Runs `fn` atomically: every write through `tx` commits together or not at all. */
+  transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+    return this.engine.transaction((txEngine) => fn(txEngine === this.engine ? this : new Store(txEngine)));
+  }
+
+  ping(): Promise<void> {
+    return this.engine.ping();
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}

@@ -1,0 +1,27 @@
+import { Store } from './collection.ts';
+import { SqliteEngine } from './sqlite/engine.ts';
+import type { CollectionDef, Engine } from './types.ts';
+
+export { Collection, defineCollection, Store } from './collection.ts';
+export type * from './types.ts';
+
+export interface OpenStoreOptions {
+  /** Called once with a sentence worth logging at boot (e.g. transactions unavailable). */
+  onNotice?: (message: string) => void;
+}
+
+/** Opens the engine the URL names, creates collections and indexes, and returns the store. */
+export async function openStore(
+  url: string,
+  defs: CollectionDef[],
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  let engine: Engine;
+  if (url.startsWith('sqlite:')) engine = new SqliteEngine(url);
+  else if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) {
+    const { MongoEngine } = await import('./mongo/engine.ts');
+    engine = await MongoEngine.connect(url, options.onNotice);
+  } else throw new Error('DATABASE_URL must start with sqlite:, mongodb:// or mongodb+srv://');
+  await engine.init(defs);
+  return new Store(engine);
+}

@@ -1,0 +1,277 @@
+import { Database, SQLiteError } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DocumentValidationError, DuplicateKeyError } from '../../shared/errors.ts';
+import { buildDateReviver, checkerFor, issuesOf } from '../schema.ts';
+import type { BaseDoc, CollectionDef, Engine, EngineCollection, Filter, SortSpec, Update } from '../types.ts';
+import { fieldExpr, orderBy, type Param, updateExpr, WhereBuilder } from './sql.ts';
+
+interface Row {
+  id: string;
+  doc: string;
+}
+
+/** `sqlite:./data/x.sqlite`, `sqlite:///abs/x.sqlite` or `sqlite::memory:` -> a filename for bun:sqlite. */
+export function sqliteFilename(url: string): string {
+  const rest = url.replace(/^sqlite:/, '');
+  if (rest === ':memory:' || rest === '//:memory:') return ':memory:';
+  return rest.startsWith('//') ? rest.slice(2) : rest;
+}
+
+const indexName = (def: CollectionDef, keys: string[], name?: string): string =>
+  name ?? `${def.name}__${keys.map((k) => k.replaceAll('.', '_')).join('__')}`.replace('___id', '__id');
+
+/** Serializes the gate: while a transaction is open, other work on this connection waits. */
+class Gate {
+  private held: Promise<void> | null = null;
+
+  async wait(): Promise<void> {
+    while (this.held) await this.held;
+  }
+
+  async acquire(): Promise<() => void> {
+    await this.wait();
+    let release!: () => void;
+    this.held = new Promise((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.held = null;
+      release();
+    };
+  }
+
+  get busy(): boolean {
+    return this.held !== null;
+  }
+}
+
+class SqliteCollection implements EngineCollection {
+  private readonly revive;
+  private readonly check;
+
+  constructor(
+    private readonly db: Database,
+    private readonly def: CollectionDef,
+    private readonly gate: Gate | null,
+  ) {
+    this.revive = buildDateReviver(def.schema);
+    this.check = checkerFor(def.schema);
+  }
+
+  private get table(): string {
+    return `"${this.def.name}"`;
+  }
+
+  private async ready(): Promise<void> {
+    if (this.gate?.busy) await this.gate.wait();
+  }
+
+  private toDoc(row: Row | null): BaseDoc | null {
+    if (!row) return null;
+    const doc = { _id: row.id, ...JSON.parse(row.doc) };
+    return this.revive ? (this.revive(doc) as BaseDoc) : doc;
+  }
+
+  private translateError(error: unknown): never {
+    if (error instanceof SQLiteError && /UNIQUE|PRIMARYKEY/.test(error.code ?? '')) {
+      const index =
+        /index '([^']+)'/.exec(error.message)?.[1] ??
+        (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? '_id' : undefined);
+      throw new DuplicateKeyError(this.def.name, index);
+    }
+    throw error;
+  }
+
+  async insertMany(docs: BaseDoc[]): Promise<void> {
+    await this.ready();
+    const insert = this.db.query(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`);
+    const rows = docs.map(({ _id, ...rest }) => [_id, JSON.stringify(rest)] as const);
+    try {
+      if (rows.length === 1) insert.run(rows[0]![0], rows[0]![1]);
+      else
+        this.db.transaction(() => {
+          for (const [id, json] of rows) insert.run(id, json);
+        })();
+    } catch (error) {
+      this.translateError(error);
+    }
+  }
+
+  private select(
+    filter: Filter,
+    sort: SortSpec | undefined,
+    limit: number | undefined,
+  ): { sql: string; params: Param[] } {
+    const where = new WhereBuilder();
+    const clause = where.build(filter);
+    const params = where.params;
+    let sql = `SELECT id, doc FROM ${this.table} WHERE ${clause}${sort ? orderBy(sort) : ''}`;
+    if (limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(limit);
+    }
+    return { sql, params };
+  }
+
+  async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
+    await this.ready();
+    const { sql, params } = this.select(filter, sort, 1);
+    return this.toDoc(this.db.query<Row, Param[]>(sql).get(...params));
+  }
+
+  async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {
+    await this.ready();
+    const { sql, params } = this.select(filter, sort, limit);
+    return this.db
+      .query<Row, Param[]>(sql)
+      .all(...params)
+      .map((row) => this.toDoc(row)!);
+  }
+
+  async count(filter: Filter): Promise<number> {
+    await this.ready();
+    const where = new WhereBuilder();
+    const sql = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.build(filter)}`;
+    return this.db.query<{ n: number }, Param[]>(sql).get(...where.params)?.n ?? 0;
+  }
+
+  async updateOne(
+    filter: Filter,
+    update: Update,
+    returnDocument: boolean,
+  ): Promise<BaseDoc | boolean | null> {
+    await this.ready();
+    const params: Param[] = [];
+    const expr = updateExpr(update, params);
+    const where = new WhereBuilder();
+    const target =
+      filter._id !== undefined && typeof filter._id === 'string' && Object.keys(filter).length === 1
+        ? 'id = ?'
+        : `id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
+    if (target === 'id = ?') params.push(filter._id as string);
+    else params.push(...where.params);
+    const statement = this.db.query<Row, Param[]>(
+      `UPDATE ${this.table} SET doc = ${expr} WHERE ${target} RETURNING id, doc`,
+    );
+    // Increments can break bounds the operands alone cannot show; check the result and roll back.
+    const verify = update.$inc !== undefined;
+    const run = (): Row | null => {
+      const row = statement.get(...params);
+      if (row && verify) {
+        const doc = this.toDoc(row);
+        if (!this.check.Check(doc))
+          throw new DocumentValidationError(this.def.name, issuesOf(this.check, doc));
+      }
+      return row;
+    };
+    let row: Row | null;
+    try {
+      row = verify ? this.db.transaction(run)() : run();
+    } catch (error) {
+      this.translateError(error);
+    }
+    if (!returnDocument) return row !== null;
+    return this.toDoc(row);
+  }
+
+  async deleteOne(filter: Filter): Promise<boolean> {
+    await this.ready();
+    const where = new WhereBuilder();
+    const sql = `DELETE FROM ${this.table} WHERE id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
+    return this.db.query<never, Param[]>(sql).run(...where.params).changes > 0;
+  }
+}
+
+/** The embedded engine: one table per collection holding JSON documents, indexes on JSON expressions. */
+export class SqliteEngine implements Engine {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database;
+  private readonly gate = new Gate();
+  private readonly collections = new Map<string, SqliteCollection>();
+
+  constructor(url: string) {
+    const filename = sqliteFilename(url);
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename, { create: true, strict: false });
+    this.db.run('PRAGMA journal_mode = WAL');
+    this.db.run('PRAGMA busy_timeout = 5000');
+    this.db.run('PRAGMA synchronous = NORMAL');
+  }
+
+  async init(defs: CollectionDef[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const def of defs) {
+        this.db.run(
+          `CREATE TABLE IF NOT EXISTS "${def.name}" (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID`,
+        );
+        for (const index of def.indexes) {
+          const keys = Object.keys(index.keys);
+          const columns = Object.entries(index.keys)
+            .map(([path, dir]) => `${fieldExpr(path)}${dir === -1 ? ' DESC' : ''}`)
+            .join(', ');
+          const partial = index.partial ? ` WHERE ${new WhereBuilder(true).build(index.partial)}` : '';
+          this.db.run(
+            `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${indexName(def, keys, index.name)}" ON "${def.name}" (${columns})${partial}`,
+          );
+        }
+      }
+    })();
+  }
+
+  collection(def: CollectionDef): EngineCollection {
+    let collection = this.collections.get(def.name);
+    if (!collection) {
+      collection = new SqliteCollection(this.db, def, this.gate);
+      this.collections.set(def.name, collection);
+    }
+    return collection;
+  }
+
+  async transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R> {
+    const release = await this.gate.acquire();
+    try {
+      this.db.run('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(new SqliteTxEngine(this.db));
+        this.db.run('COMMIT');
+        return result;
+      } catch (error) {
+        this.db.run('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.query('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    await this.gate.wait();
+    this.db.close();
+  }
+}
+
+/** The view of the engine inside a transaction: same connection, no gate (it holds it). */
+class SqliteTxEngine implements Engine {
+  readonly kind = 'sqlite' as const;
+  private readonly collections = new Map<string, SqliteCollection>();
+  constructor(private readonly db: Database) {}
+  async init(): Promise<void> {}
+  collection(def: CollectionDef): EngineCollection {
+    let collection = this.collections.get(def.name);
+    if (!collection) {
+      collection = new SqliteCollection(this.db, def, null);
+      this.collections.set(def.name, collection);
+    }
+    return collection;
+  }
+  transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R> {
+    return fn(this);
+  }
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,82 @@
+import type { Static, TObject, TString } from '@sinclair/typebox';
+
+/** Every stored document has a string id (UUIDv7 by default) under `_id`. */
+export type BaseDoc = { _id: string };
+
+export type Scalar = string | number | boolean | Date | null;
+
+export interface FieldOps {
+  $eq?: Scalar;
+  $ne?: Scalar;
+  $gt?: Scalar;
+  $gte?: Scalar;
+  $lt?: Scalar;
+  $lte?: Scalar;
+  $in?: Scalar[];
+  $nin?: Scalar[];
+  $exists?: boolean;
+}
+
+/** The filter language: a subset of MongoDB's, passed through unchanged to the Mongo engine. */
+export type Filter = {
+  $and?: Filter[];
+  $or?: Filter[];
+} & { [path: string]: Scalar | FieldOps | Filter[] | undefined };
+
+export interface Update {
+  $set?: Record<string, unknown>;
+  $unset?: Record<string, true | 1 | ''>;
+  $inc?: Record<string, number>;
+  $push?: Record<string, unknown>;
+}
+
+export type SortSpec = Record<string, 1 | -1>;
+
+export interface IndexSpec {
+  keys: Record<string, 1 | -1>;
+  unique?: boolean;
+  /** Only documents matching this filter are indexed (and constrained, for unique indexes). */
+  partial?: Filter;
+  name?: string;
+}
+
+export interface CollectionDef<S extends TObject = TObject> {
+  name: string;
+  schema: S;
+  indexes: IndexSpec[];
+}
+
+export type DocOf<D extends CollectionDef> = Static<D['schema']>;
+
+export interface FindOptions {
+  sort?: SortSpec;
+  limit?: number;
+  /** Opaque cursor returned as `nextCursor` by the previous page. */
+  cursor?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The per-engine primitives. Validation, ids and cursors live above this, once, in `Collection`. */
+export interface EngineCollection {
+  insertMany(docs: BaseDoc[]): Promise<void>;
+  findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null>;
+  find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]>;
+  count(filter: Filter): Promise<number>;
+  updateOne(filter: Filter, update: Update, returnDocument: boolean): Promise<BaseDoc | boolean | null>;
+  deleteOne(filter: Filter): Promise<boolean>;
+}
+
+export interface Engine {
+  readonly kind: 'sqlite' | 'mongodb';
+  init(defs: CollectionDef[]): Promise<void>;
+  collection(def: CollectionDef): EngineCollection;
+  transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type IdSchema = TString;

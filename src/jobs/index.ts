@@ -1,0 +1,47 @@
+import { Cron } from 'croner';
+import type { Container } from '../container.ts';
+
+export interface JobSpec {
+  name: string;
+  /** Seconds between runs. */
+  everySeconds: number;
+  run: () => Promise<unknown>;
+}
+
+export interface Jobs {
+  stop(): Promise<void>;
+}
+
+/** The recurring jobs of a container; each is a plain async function of its dependencies. */
+export function jobSpecs(_container: Container): JobSpec[] {
+  return [];
+}
+
+/** Starts each job on its own schedule; a run never overlaps the previous one of the same job. */
+export function startJobs(container: Container, specs = jobSpecs(container)): Jobs {
+  const running = new Set<Promise<unknown>>();
+  const crons = specs.map(
+    (spec) =>
+      new Cron(
+        `*/${Math.max(1, spec.everySeconds)} * * * * *`,
+        { name: spec.name, protect: true, unref: true },
+        async () => {
+          const run = spec.run().catch((error: unknown) =>
+            container.logger.error('job failed', {
+              job: spec.name,
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          );
+          running.add(run);
+          await run;
+          running.delete(run);
+        },
+      ),
+  );
+  return {
+    async stop() {
+      for (const cron of crons) cron.stop();
+      await Promise.all(running);
+    },
+  };
+}

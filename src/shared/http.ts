@@ -1,0 +1,143 @@
+import { Elysia, type ValidationError as ElysiaValidationError } from 'elysia';
+import { AppError, type FieldIssue } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+interface RequestMeta {
+  id: string;
+  startedAt: number;
+  status?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ACCEPTED_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+  headers?: Record<string, string>,
+): Response {
+  const body: ErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+const validationIssues = (error: ElysiaValidationError): FieldIssue[] => {
+  const seen = new Set<string>();
+  const issues: FieldIssue[] = [];
+  for (const item of error.all as { path?: string; summary?: string; message?: string }[]) {
+    const path = (item.path ?? '').replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    const key = `${path}:${item.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push({ path, message: item.summary ?? item.message ?? 'invalid' });
+    if (issues.length >= 20) break;
+  }
+  return issues;
+};
+
+/**
+ * Cross-cutting HTTP behaviour in one plugin: request ids, security headers, size and type guards,
+ * the single error envelope and one JSON log line per request.
+ */
+export function httpBasics(options: { logger: Logger; bodyLimitBytes: number }) {
+  const meta = new WeakMap<Request, RequestMeta>();
+  const { logger, bodyLimitBytes } = options;
+
+  return new Elysia({ name: 'http-basics' })
+    .onRequest(async ({ request, set }) => {
+      const given = request.headers.get('x-request-id');
+      const id = given && REQUEST_ID.test(given) ? given : Bun.randomUUIDv7();
+      meta.set(request, { id, startedAt: performance.now() });
+      Object.assign(set.headers, SECURITY_HEADERS, { 'x-request-id': id });
+      const { pathname } = new URL(request.url);
+      if (pathname.startsWith('/api')) set.headers['cache-control'] = 'no-store';
+
+      if (!BODY_METHODS.has(request.method) || request.body === null) return;
+      const declared = request.headers.get('content-length');
+      // Without a declared length (chunked, or an in-process Request) the body is measured.
+      const length = declared !== null ? Number(declared) : (await request.clone().arrayBuffer()).byteLength;
+      if (length > bodyLimitBytes) {
+        throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`);
+      }
+      const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+      if (length > 0 && (!type || !ACCEPTED_TYPES.includes(type))) {
+        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}`);
+      }
+    })
+    .onError({ as: 'global' }, (context) => {
+      const response = toErrorResponse(context);
+      const info = meta.get(context.request);
+      if (info) info.status = response.status;
+      return response;
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
+      const info = meta.get(request);
+      const status =
+        info?.status ??
+        (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
+      logger.info('request', {
+        requestId: info?.id,
+        method: request.method,
+        route: route || new URL(request.url).pathname,
+        status,
+        durationMs: info ? Math.round((performance.now() - info.startedAt) * 100) / 100 : undefined,
+      });
+    })
+    .as('global');
+
+  function toErrorResponse({
+    code,
+    error,
+    request,
+  }: {
+    code: unknown;
+    error: unknown;
+    request: Request;
+  }): Response {
+    if (error instanceof AppError) {
+      return errorResponse(error.status, error.code, error.message, error.details, error.headers);
+    }
+    switch (code) {
+      case 'VALIDATION':
+        return errorResponse(422, 'VALIDATION_FAILED', 'The request is invalid', {
+          issues: validationIssues(error as ElysiaValidationError),
+        });
+      case 'PARSE':
+        return errorResponse(422, 'MALFORMED_BODY', 'The request body could not be parsed');
+      case 'NOT_FOUND':
+        return errorResponse(404, 'NOT_FOUND', 'No such route');
+      case 'INVALID_FILE_TYPE':
+        return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', 'The uploaded file type is not accepted');
+      default: {
+        const status = (error as { status?: number }).status;
+        if (status === 413) return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+        logger.error('unhandled error', {
+          requestId: meta.get(request)?.id,
+          error:
+            error instanceof Error
+              ? { name: error.name, message: error.message, stack: error.stack }
+              : String(error),
+        });
+        return errorResponse(500, 'INTERNAL', 'Something went wrong on our side');
+      }
+    }
+  }
+}

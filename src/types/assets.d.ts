@@ -1,0 +1,5 @@
+declare module '@scalar/api-reference/browser/standalone.js' {
+  /** A path usable with Bun.file (embedded in compiled binaries). */
+  const path: string;
+  export default path;
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { buildTestApp, type TestApp, waitForLine } from '../support/app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp({ CORS_ORIGINS: 'https://app.healthvision.test', BODY_LIMIT_BYTES: '2048' });
+});
+afterAll(() => t.close());
+
+describe('system routes', () => {
+  test('GET /health answers ok', async () => {
+    const res = await t.call('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  test('GET /ready answers ready while the store is reachable', async () => {
+    const res = await t.call('GET', '/ready');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready' });
+  });
+
+  test('GET /ready answers 503 in the envelope when the store fails', async () => {
+    const broken = await buildTestApp();
+    await broken.container.store.close();
+    const res = await broken.call('GET', '/ready');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('NOT_READY');
+  });
+});
+
+describe('error envelope', () => {
+  test('an unknown route is 404 in the envelope', async () => {
+    const res = await t.call('GET', '/api/v1/no-such-thing');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+  });
+
+  test('a body over the limit is 413', async () => {
+    const res = await t.call('POST', '/api/v1/anything', { body: { blob: 'x'.repeat(4096) } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  test('an unsupported content type is 415', async () => {
+    const res = await t.call('POST', '/api/v1/anything', {
+      body: '<xml/>',
+      headers: { 'content-type': 'application/xml' },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('headers and logs', () => {
+  test('security headers on every response, no-store under /api, no X-Powered-By', async () => {
+    for (const path of ['/health', '/api/v1/missing']) {
+      const res = await t.call('GET', path);
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+    expect((await t.call('GET', '/api/v1/missing')).headers.get('cache-control')).toBe('no-store');
+    expect((await t.call('GET', '/health')).headers.get('cache-control')).toBeNull();
+  });
+
+  test('x-request-id is echoed when valid, generated otherwise, and on the log line', async () => {
+    const given = await t.call('GET', '/health', { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const bogus = await t.call('GET', '/health', { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(bogus.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const line = await waitForLine(t.logger.lines, (l) => l.msg === 'request' && l.requestId === 'abc-123');
+    expect(line).toMatchObject({ method: 'GET', route: '/health', status: 200 });
+    expect(typeof line?.durationMs).toBe('number');
+  });
+
+  test('error responses are logged with their real status', async () => {
+    await t.call('GET', '/api/v1/nothing-here', { headers: { 'x-request-id': 'log-404' } });
+    const line = await waitForLine(t.logger.lines, (l) => l.msg === 'request' && l.requestId === 'log-404');
+    expect(line?.status).toBe(404);
+  });
+
+  test('CORS allows listed origins only', async () => {
+    const ok = await t.call('GET', '/health', { headers: { origin: 'https://app.healthvision.test' } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.healthvision.test');
+    const evil = await t.call('GET', '/health', { headers: { origin: 'https://evil.example' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('API docs', () => {
+  test('OpenAPI JSON lists the system routes and the UI loads its assets locally', async () => {
+    const spec = await t.call('GET', '/api-docs/json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.paths['/health'].get.responses['200']).toBeDefined();
+    expect(spec.body.paths['/ready'].get.responses['503']).toBeDefined();
+    const page = await t.app.handle(new Request('http://localhost/api-docs'));
+    const html = await page.text();
+    expect(html).toContain('/api-docs/assets/scalar.js');
+    expect(html).not.toContain('cdn.jsdelivr.net');
+    const asset = await t.app.handle(new Request('http://localhost/api-docs/assets/scalar.js'));
+    expect(asset.status).toBe(200);
+    expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+});
