@@ -1,0 +1,59 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { defineCollection } from '../../db/index.ts';
+
+export const ROLES = ['patient', 'doctor', 'admin'] as const;
+export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export type Role = Static<typeof Role>;
+
+/**
+ * Doctor approval: `pending` -> `approved` | `rejected` (an admin decides; each sends an email).
+ * Only approved doctors are listed or bookable.
+ */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const ApprovalStatus = Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s)));
+export type ApprovalStatus = Static<typeof ApprovalStatus>;
+
+export const DoctorProfile = Type.Object(
+  {
+    specialty: Type.String({ minLength: 2, maxLength: 80 }),
+    registrationNumber: Type.String({ minLength: 3, maxLength: 40 }),
+    consultationFeePaise: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    timezone: Type.String({ minLength: 1, maxLength: 64 }),
+    bio: Type.Optional(Type.String({ maxLength: 2000 })),
+    languages: Type.Optional(Type.Array(Type.String({ minLength: 2, maxLength: 40 }), { maxItems: 20 })),
+    approvalStatus: ApprovalStatus,
+    reviewedAt: Type.Optional(Type.Date()),
+    reviewedBy: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type DoctorProfile = Static<typeof DoctorProfile>;
+
+/** The stored user. Never returned as is: `toPublicUser` strips the hash and internal fields. */
+export const UserDoc = Type.Object(
+  {
+    _id: Type.String(),
+    email: Type.String({ minLength: 3, maxLength: 254 }),
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    phone: Type.Optional(Type.String({ maxLength: 20 })),
+    role: Role,
+    passwordHash: Type.String(),
+    emailVerified: Type.Boolean(),
+    avatarUrl: Type.Optional(Type.String()),
+    doctor: Type.Optional(DoctorProfile),
+    walletBalancePaise: Type.Integer({ minimum: 0 }),
+    createdAt: Type.Date(),
+    updatedAt: Type.Date(),
+  },
+  { additionalProperties: false },
+);
+export type UserDoc = Static<typeof UserDoc>;
+
+export const Users = defineCollection({
+  name: 'users',
+  schema: UserDoc,
+  indexes: [
+    { keys: { email: 1 }, unique: true },
+    { keys: { role: 1, 'doctor.approvalStatus': 1, 'doctor.specialty': 1 } },
+  ],
+});
