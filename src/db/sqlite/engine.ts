@@ -145,12 +145,12 @@ class SqliteCollection implements EngineCollection {
     const params: Param[] = [];
     const expr = updateExpr(update, params);
     const where = new WhereBuilder();
+    // An `_id` equality already names at most one row; anything else picks the first match.
     const target =
-      filter._id !== undefined && typeof filter._id === 'string' && Object.keys(filter).length === 1
-        ? 'id = ?'
+      typeof filter._id === 'string'
+        ? where.build(filter)
         : `id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
-    if (target === 'id = ?') params.push(filter._id as string);
-    else params.push(...where.params);
+    params.push(...where.params);
     const statement = this.db.query<Row, Param[]>(
       `UPDATE ${this.table} SET doc = ${expr} WHERE ${target} RETURNING id, doc`,
     );
@@ -178,7 +178,10 @@ class SqliteCollection implements EngineCollection {
   async deleteOne(filter: Filter): Promise<boolean> {
     await this.ready();
     const where = new WhereBuilder();
-    const sql = `DELETE FROM ${this.table} WHERE id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
+    const clause = where.build(filter);
+    const target =
+      typeof filter._id === 'string' ? clause : `id = (SELECT id FROM ${this.table} WHERE ${clause} LIMIT 1)`;
+    const sql = `DELETE FROM ${this.table} WHERE ${target}`;
     return this.db.query<never, Param[]>(sql).run(...where.params).changes > 0;
   }
 }
