@@ -21,7 +21,11 @@ export function sqliteFilename(url: string): string {
 const indexName = (def: CollectionDef, keys: string[], name?: string): string =>
   name ?? `${def.name}__${keys.map((k) => k.replaceAll('.', '_')).join('__')}`.replace('___id', '__id');
 
-/** Serializes the gate: while a transaction is open, other work on this connection waits. */
+/**
+ * While a transaction is open, other work on this connection waits. Callers test `busy` inline, right
+ * before their synchronous work: were the check a tick earlier, a transaction begun in between would
+ * swallow the work (and roll it back with itself).
+ */
 class Gate {
   private held: Promise<void> | null = null;
 
@@ -30,7 +34,7 @@ class Gate {
   }
 
   async acquire(): Promise<() => void> {
-    await this.wait();
+    while (this.held) await this.held;
     let release!: () => void;
     this.held = new Promise((resolve) => {
       release = resolve;
@@ -63,10 +67,6 @@ class SqliteCollection implements EngineCollection {
     return `"${this.def.name}"`;
   }
 
-  private async ready(): Promise<void> {
-    if (this.gate?.busy) await this.gate.wait();
-  }
-
   private toDoc(row: Row | null): BaseDoc | null {
     if (!row) return null;
     const doc = { _id: row.id, ...JSON.parse(row.doc) };
@@ -84,7 +84,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async insertMany(docs: BaseDoc[]): Promise<void> {
-    await this.ready();
+    while (this.gate?.busy) await this.gate.wait();
     const insert = this.db.query(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`);
     const rows = docs.map(({ _id, ...rest }) => [_id, JSON.stringify(rest)] as const);
     try {
@@ -115,13 +115,13 @@ class SqliteCollection implements EngineCollection {
   }
 
   async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
-    await this.ready();
+    while (this.gate?.busy) await this.gate.wait();
     const { sql, params } = this.select(filter, sort, 1);
     return this.toDoc(this.db.query<Row, Param[]>(sql).get(...params));
   }
 
   async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {
-    await this.ready();
+    while (this.gate?.busy) await this.gate.wait();
     const { sql, params } = this.select(filter, sort, limit);
     return this.db
       .query<Row, Param[]>(sql)
@@ -130,7 +130,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async count(filter: Filter): Promise<number> {
-    await this.ready();
+    while (this.gate?.busy) await this.gate.wait();
     const where = new WhereBuilder();
     const sql = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.build(filter)}`;
     return this.db.query<{ n: number }, Param[]>(sql).get(...where.params)?.n ?? 0;
@@ -141,7 +141,7 @@ class SqliteCollection implements EngineCollection {
     update: Update,
     returnDocument: boolean,
   ): Promise<BaseDoc | boolean | null> {
-    await this.ready();
+    while (this.gate?.busy) await this.gate.wait();
     const params: Param[] = [];
     const expr = updateExpr(update, params);
     const where = new WhereBuilder();
@@ -176,7 +176,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async deleteOne(filter: Filter): Promise<boolean> {
-    await this.ready();
+    while (this.gate?.busy) await this.gate.wait();
     const where = new WhereBuilder();
     const clause = where.build(filter);
     const target =
