@@ -1,0 +1,329 @@
+import {
+  type ClientSession,
+  type Db,
+  type Document,
+  type IndexDescription,
+  MongoBulkWriteError,
+  MongoClient,
+  type Collection as MongoCollection,
+  MongoServerError,
+} from 'mongodb';
+import { DocumentValidationError, DuplicateKeyError, type FieldIssue } from '../../shared/errors.ts';
+import { schemasAt } from '../schema.ts';
+import type {
+  BaseDoc,
+  CollectionDef,
+  Engine,
+  EngineCollection,
+  Filter,
+  IndexSpec,
+  SortSpec,
+  Update,
+} from '../types.ts';
+import { toMongoJsonSchema } from './json-schema.ts';
+
+const DUPLICATE_KEY = 11000;
+const DOCUMENT_VALIDATION_FAILURE = 121;
+const NAMESPACE_EXISTS = 48;
+
+/** The database named by the URL path (`mongodb://host/name?...`), or `healthvision`. */
+export function mongoDatabaseName(url: string): string {
+  const afterScheme = url.slice(url.indexOf('//') + 2);
+  const slash = afterScheme.indexOf('/');
+  const path = slash === -1 ? '' : (afterScheme.slice(slash + 1).split('?')[0] ?? '');
+  return decodeURIComponent(path) || 'healthvision';
+}
+
+/** The same names the SQLite engine gives, so a DuplicateKeyError names the same index on both. */
+const indexName = (def: CollectionDef, keys: string[], name?: string): string =>
+  name ?? `${def.name}__${keys.map((k) => k.replaceAll('.', '_')).join('__')}`.replace('___id', '__id');
+
+/** True when the path, or any object on the way to it, may be absent from a document. */
+const mayBeMissing = (def: CollectionDef, path: string): boolean => {
+  const segments = path.split('.');
+  return segments.some((_, i) =>
+    schemasAt(def.schema, segments.slice(0, i + 1).join('.')).some((t) => t.optional),
+  );
+};
+
+/**
+ * A unique index in Mongo treats a missing key as null, so two documents without it collide; SQLite
+ * leaves them distinct. Indexing only documents that have every optional key gives both engines
+ * SQLite's behaviour.
+ */
+function partialFilter(def: CollectionDef, index: IndexSpec): Document | undefined {
+  const clauses: Document[] = index.partial ? [index.partial] : [];
+  if (index.unique) {
+    for (const path of Object.keys(index.keys)) {
+      if (mayBeMissing(def, path)) clauses.push({ [path]: { $exists: true } });
+    }
+  }
+  if (clauses.length === 0) return undefined;
+  return clauses.length === 1 ? clauses[0] : { $and: clauses };
+}
+
+/** The createIndexes specs for a collection's declared indexes. */
+export function indexDescriptions(def: CollectionDef): IndexDescription[] {
+  return def.indexes.map((index) => {
+    const partialFilterExpression = partialFilter(def, index);
+    return {
+      key: index.keys,
+      name: indexName(def, Object.keys(index.keys), index.name),
+      ...(index.unique ? { unique: true } : {}),
+      ...(partialFilterExpression ? { partialFilterExpression } : {}),
+    };
+  });
+}
+
+/**
+ * Mongo's validator explains a failure as a tree of unsatisfied rules; flatten it into field issues.
+ * Only field and rule names are copied: the refused value (`consideredValue`) may be patient data.
+ */
+function validationIssues(errInfo: Document | undefined): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const at = (path: string[]): string => path.join('.') || '(root)';
+  const walk = (node: unknown, path: string[]): void => {
+    if (issues.length >= 20 || !node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child, path);
+      return;
+    }
+    const rule = node as Record<string, unknown>;
+    let here = path;
+    if (typeof rule.propertyName === 'string') here = [...path, rule.propertyName];
+    if (typeof rule.itemIndex === 'number') here = [...path, String(rule.itemIndex)];
+    if (Array.isArray(rule.missingProperties)) {
+      for (const key of rule.missingProperties)
+        issues.push({ path: at([...here, String(key)]), message: 'is required' });
+    }
+    if (rule.operatorName === 'additionalProperties' && Array.isArray(rule.additionalProperties)) {
+      for (const key of rule.additionalProperties)
+        issues.push({ path: at([...here, String(key)]), message: 'is not allowed' });
+    }
+    if (typeof rule.reason === 'string') {
+      issues.push({ path: at(here), message: `${String(rule.operatorName ?? 'rule')}: ${rule.reason}` });
+    }
+    for (const key of [
+      'details',
+      'schemaRulesNotSatisfied',
+      'propertiesNotSatisfied',
+      'schemasNotSatisfied',
+      'itemsNotSatisfied',
+    ]) {
+      walk(rule[key], here);
+    }
+  };
+  walk(errInfo?.details, []);
+  return issues.length ? issues : [{ path: '(root)', message: 'rejected by the collection validator' }];
+}
+
+/** Driver errors we give a domain meaning; everything else is rethrown untouched (retry labels intact). */
+export function translateError(collection: string, error: unknown): never {
+  if (error instanceof MongoServerError) {
+    const first = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0] : undefined;
+    const code = first?.code ?? error.code;
+    if (code === DUPLICATE_KEY) {
+      const message = first?.errmsg ?? error.errmsg ?? error.message;
+      const index = /index: (\S+) dup key/.exec(message)?.[1];
+      throw new DuplicateKeyError(collection, index === '_id_' ? '_id' : index);
+    }
+    if (code === DOCUMENT_VALIDATION_FAILURE) {
+      throw new DocumentValidationError(collection, validationIssues(first?.errInfo ?? error.errInfo));
+    }
+  }
+  throw error;
+}
+
+class MongoEngineCollection implements EngineCollection {
+  constructor(
+    private readonly collection: MongoCollection<Document>,
+    private readonly session: ClientSession | undefined,
+  ) {}
+
+  private get name(): string {
+    return this.collection.collectionName;
+  }
+
+  async insertMany(docs: BaseDoc[]): Promise<void> {
+    try {
+      await this.collection.insertMany(docs as unknown as Document[], {
+        ordered: true,
+        session: this.session,
+      });
+    } catch (error) {
+      // An ordered insert stops at the first failure but keeps what came before; undo it so a refused
+      // batch writes nothing, as on SQLite. Inside a transaction the abort already does that.
+      if (!this.session && error instanceof MongoBulkWriteError) {
+        const failedAt = [error.writeErrors].flat()[0]?.index ?? 0;
+        const written = docs.slice(0, failedAt).map((doc) => doc._id);
+        if (written.length) await this.collection.deleteMany({ _id: { $in: written } } as Document);
+      }
+      translateError(this.name, error);
+    }
+  }
+
+  async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
+    const doc = await this.collection.findOne(filter as Document, { sort, session: this.session });
+    return doc as BaseDoc | null;
+  }
+
+  async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {
+    // Mongo reads limit 0 as "no limit"; SQLite as "no rows".
+    if (limit !== undefined && limit <= 0) return [];
+    const cursor = this.collection.find(filter as Document, { sort, session: this.session });
+    if (limit !== undefined) cursor.limit(limit);
+    return (await cursor.toArray()) as unknown as BaseDoc[];
+  }
+
+  count(filter: Filter): Promise<number> {
+    return this.collection.countDocuments(filter as Document, { session: this.session });
+  }
+
+  async updateOne(
+    filter: Filter,
+    update: Update,
+    returnDocument: boolean,
+  ): Promise<BaseDoc | boolean | null> {
+    try {
+      if (returnDocument) {
+        const doc = await this.collection.findOneAndUpdate(filter as Document, update as Document, {
+          returnDocument: 'after',
+          includeResultMetadata: false,
+          session: this.session,
+        });
+        return doc as BaseDoc | null;
+      }
+      const result = await this.collection.updateOne(filter as Document, update as Document, {
+        session: this.session,
+      });
+      return result.matchedCount > 0;
+    } catch (error) {
+      translateError(this.name, error);
+    }
+  }
+
+  async deleteOne(filter: Filter): Promise<boolean> {
+    const result = await this.collection.deleteOne(filter as Document, { session: this.session });
+    return result.deletedCount > 0;
+  }
+}
+
+/** MongoDB through the official driver: our filter and update language is Mongo's, passed through. */
+export class MongoEngine implements Engine {
+  readonly kind = 'mongodb' as const;
+  readonly db: Db;
+  private readonly collections = new Map<string, MongoEngineCollection>();
+
+  private constructor(
+    private readonly client: MongoClient,
+    /** Transactions need a replica set or mongos; a standalone server refuses them. */
+    readonly supportsTransactions: boolean,
+    databaseName: string,
+  ) {
+    this.db = client.db(databaseName);
+  }
+
+  static async connect(url: string, onNotice?: (message: string) => void): Promise<MongoEngine> {
+    // Leaving `undefined` fields out, as JSON does on SQLite, instead of writing them as null.
+    const client = new MongoClient(url, { ignoreUndefined: true });
+    try {
+      await client.connect();
+      const hello = await client.db('admin').command({ hello: 1 });
+      const replicated = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
+      if (!replicated) {
+        onNotice?.(
+          'MongoDB is running standalone: transactions need a replica set, so store.transaction() will fail.',
+        );
+      }
+      return new MongoEngine(client, replicated, mongoDatabaseName(url));
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  async init(defs: CollectionDef[]): Promise<void> {
+    const existing = new Set(
+      (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((info) => info.name),
+    );
+    for (const def of defs) {
+      const validation = {
+        validator: { $jsonSchema: toMongoJsonSchema(def.schema) },
+        validationLevel: 'strict',
+        validationAction: 'error',
+      };
+      let created = false;
+      if (!existing.has(def.name)) {
+        try {
+          await this.db.createCollection(def.name, validation);
+          created = true;
+        } catch (error) {
+          // Another instance created it first: fall through to collMod.
+          if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
+        }
+      }
+      if (!created) await this.db.command({ collMod: def.name, ...validation });
+      if (def.indexes.length === 0) continue;
+      await this.db.collection(def.name).createIndexes(indexDescriptions(def));
+    }
+  }
+
+  collection(def: CollectionDef): EngineCollection {
+    let collection = this.collections.get(def.name);
+    if (!collection) {
+      collection = new MongoEngineCollection(this.db.collection(def.name), undefined);
+      this.collections.set(def.name, collection);
+    }
+    return collection;
+  }
+
+  async transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R> {
+    if (!this.supportsTransactions) {
+      throw new Error('MongoDB transactions need a replica set or mongos; this server is standalone');
+    }
+    return this.client.withSession((session) =>
+      session.withTransaction(() => fn(new MongoTxEngine(this.db, session)), {
+        readConcern: { level: 'snapshot' },
+        writeConcern: { w: 'majority' },
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** The engine inside a transaction: every operation carries the session. */
+class MongoTxEngine implements Engine {
+  readonly kind = 'mongodb' as const;
+  private readonly collections = new Map<string, MongoEngineCollection>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly session: ClientSession,
+  ) {}
+
+  async init(): Promise<void> {}
+
+  collection(def: CollectionDef): EngineCollection {
+    let collection = this.collections.get(def.name);
+    if (!collection) {
+      collection = new MongoEngineCollection(this.db.collection(def.name), this.session);
+      this.collections.set(def.name, collection);
+    }
+    return collection;
+  }
+
+  transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R> {
+    return fn(this);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
