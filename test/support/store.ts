@@ -1,0 +1,53 @@
+import { openStore, type Store } from '../../src/db/index.ts';
+import type { MongoEngine } from '../../src/db/mongo/engine.ts';
+import type { CollectionDef } from '../../src/db/types.ts';
+
+export interface TestStore {
+  store: Store;
+  /** Closes the store and throws away everything it wrote. */
+  dispose(): Promise<void>;
+}
+
+export interface TestEngine {
+  kind: 'sqlite' | 'mongodb';
+  open(defs: CollectionDef[]): Promise<TestStore>;
+}
+
+const uniqueSuffix = (): string => `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** The same URL pointing at another database. */
+const withDatabase = (url: string, database: string): string => {
+  const [base = '', query] = url.split('?');
+  const hostsEnd = base.indexOf('/', base.indexOf('//') + 2);
+  const hosts = hostsEnd === -1 ? base : base.slice(0, hostsEnd);
+  return `${hosts}/${database}${query === undefined ? '' : `?${query}`}`;
+};
+
+const sqlite: TestEngine = {
+  kind: 'sqlite',
+  async open(defs) {
+    const store = await openStore('sqlite::memory:', defs);
+    return { store, dispose: () => store.close() };
+  },
+};
+
+const mongodb = (url: string): TestEngine => ({
+  kind: 'mongodb',
+  async open(defs) {
+    // A database per store, so runs and files never see each other's documents.
+    const store = await openStore(withDatabase(url, `healthvision_test_${uniqueSuffix()}`), defs);
+    return {
+      store,
+      async dispose() {
+        await (store.engine as MongoEngine).db.dropDatabase();
+        await store.close();
+      },
+    };
+  },
+});
+
+/** SQLite always; MongoDB too when TEST_MONGODB_URI names a server (a replica set, for transactions). */
+export function testEngines(): TestEngine[] {
+  const mongoUrl = process.env.TEST_MONGODB_URI;
+  return mongoUrl ? [sqlite, mongodb(mongoUrl)] : [sqlite];
+}
