@@ -154,8 +154,13 @@ class SqliteCollection implements EngineCollection {
     const statement = this.db.query<Row, Param[]>(
       `UPDATE ${this.table} SET doc = ${expr} WHERE ${target} RETURNING id, doc`,
     );
-    // Increments can break bounds the operands alone cannot show; check the result and roll back.
-    const verify = update.$inc !== undefined;
+    // Some updates can break the schema in ways the operands alone cannot show (a bound passed by $inc,
+    // maxItems by $push, a parent object created without its required fields by a dotted $set), as
+    // Mongo's validator would see; check the result and roll back.
+    const verify =
+      update.$inc !== undefined ||
+      update.$push !== undefined ||
+      Object.keys(update.$set ?? {}).some((path) => path.includes('.'));
     const run = (): Row | null => {
       const row = statement.get(...params);
       if (row && verify) {
