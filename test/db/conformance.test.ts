@@ -19,7 +19,10 @@ const Visit = Type.Object(
     startsAt: Type.Date(),
     reviewedAt: Type.Optional(Type.Date()),
     notes: Type.Optional(Type.String()),
-    tags: Type.Optional(Type.Array(Type.String())),
+    tags: Type.Optional(Type.Array(Type.String(), { maxItems: 3 })),
+    payment: Type.Optional(
+      Type.Object({ orderId: Type.String(), amountPaise: Type.Integer() }, { additionalProperties: false }),
+    ),
     doctor: Type.Object(
       { name: Type.String(), city: Type.Optional(Type.String()) },
       { additionalProperties: false },
@@ -582,6 +585,22 @@ for (const engine of testEngines()) {
         await refused(V().updateOne({ _id: id }, { $set: { _id: 'other' } }));
         await refused(V().findOneAndUpdate({ _id: id }, { $push: { tags: 3 } }));
         expect(await V().findById(id)).toEqual(docs[0]!);
+      });
+
+      test('a $push past maxItems is refused and the array stays', async () => {
+        const { docs } = await seed([{ tags: ['a', 'b', 'c'] }]);
+        await refused(V().updateOne({ _id: docs[0]!._id }, { $push: { tags: 'd' } }));
+        expect((await V().findById(docs[0]!._id))?.tags).toEqual(['a', 'b', 'c']);
+      });
+
+      test('a dotted $set is refused when it would create an object lacking required fields', async () => {
+        const { docs } = await seed([{}]);
+        const id = docs[0]!._id;
+        await refused(V().updateOne({ _id: id }, { $set: { 'payment.orderId': 'o1' } }));
+        expect(await V().findById(id)).toEqual(docs[0]!);
+        await V().updateOne({ _id: id }, { $set: { payment: { orderId: 'o1', amountPaise: 100 } } });
+        const updated = await V().findOneAndUpdate({ _id: id }, { $set: { 'payment.orderId': 'o2' } });
+        expect(updated?.payment).toEqual({ orderId: 'o2', amountPaise: 100 });
       });
 
       test('an $inc that breaks a minimum is refused and the value stays', async () => {
