@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type Static, Type } from '@sinclair/typebox';
 import { defineCollection, type Store } from '../../src/db/index.ts';
+import type { MongoEngine } from '../../src/db/mongo/engine.ts';
+import { toMongoJsonSchema } from '../../src/db/mongo/json-schema.ts';
 import type { SqliteEngine } from '../../src/db/sqlite/engine.ts';
 import { WhereBuilder } from '../../src/db/sqlite/sql.ts';
 import type { Filter, SortSpec } from '../../src/db/types.ts';
@@ -738,6 +740,39 @@ for (const engine of testEngines()) {
         expect(await V().count({ patientId })).toBe(1);
       });
     });
+
+    if (engine.kind === 'mongodb') {
+      describe('mongodb collections', () => {
+        test('carry the strict $jsonSchema validator of their schema', async () => {
+          const db = (store.engine as MongoEngine).db;
+          const [info] = await db.listCollections({ name: 'visits' }).toArray();
+          expect((info as { options?: unknown } | undefined)?.options).toMatchObject({
+            validator: { $jsonSchema: toMongoJsonSchema(Visit) },
+            validationLevel: 'strict',
+            validationAction: 'error',
+          });
+        });
+
+        test('the server refuses a document that bypasses the collection checks', async () => {
+          const raw = store.engine.collection(visits);
+          const _id = `raw-${unique()}`;
+          const error = await raw
+            .insertMany([{ _id, patientId: 'p', code: 'c', status: 'lost', score: 1.5 } as never])
+            .catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(DocumentValidationError);
+          expect(await V().findById(_id)).toBeNull();
+        });
+
+        test('indexes exist under the declared names', async () => {
+          const names = (await (store.engine as MongoEngine).db.collection('visits').indexes()).map(
+            (i) => i.name,
+          );
+          expect(names).toEqual(
+            expect.arrayContaining(['_id_', 'visits__patientId__score', 'visits__slotKey']),
+          );
+        });
+      });
+    }
 
     if (engine.kind === 'sqlite') {
       describe('sqlite query plans', () => {
