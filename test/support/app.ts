@@ -38,7 +38,7 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
   async function call<B = any>(method: string, path: string, options: CallOptions = {}): Promise<CallResult<B>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: BodyInit | undefined;
+    let body: FormData | string | undefined;
     if (options.body instanceof FormData || typeof options.body === 'string') body = options.body;
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
