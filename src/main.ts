@@ -47,6 +47,8 @@ async function main(): Promise<void> {
       });
       await server?.stop(true);
     }
+    // After-response hooks (the access log line) run on the next turn; let the last requests' hooks finish.
+    await new Promise((resolve) => setImmediate(resolve));
     await jobs.stop();
     await container.close();
     logger.info('stopped');

@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'bun';
+
+const MAIN = join(import.meta.dir, '../../src/main.ts');
+
+export type LogLine = Record<string, unknown> & { msg: string };
+
+/** `bun src/main.ts` as a child process on a free port, with its JSON log lines collected as they arrive. */
+export class ServerProcess {
+  readonly lines: LogLine[] = [];
+  private readonly waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] =
+    [];
+  private ended = false;
+  private stderr = '';
+  port = 0;
+
+  private constructor(
+    readonly proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hv-lifecycle-'));
+    const proc = Bun.spawn([process.execPath, MAIN], {
+      cwd: dataDir,
+      env: { NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    const server = new ServerProcess(proc, dataDir);
+    void server.collect();
+    void new Response(proc.stderr).text().then((text) => {
+      server.stderr = text;
+    });
+    const listening = await server.waitFor((line) => line.msg === 'listening', 'the listening line');
+    server.port = Number(new URL(String(listening.url)).port);
+    return server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private async collect(): Promise<void> {
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of this.proc.stdout) {
+      pending += decoder.decode(chunk, { stream: true });
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const text = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+        if (!text.trim()) continue;
+        const line = JSON.parse(text) as LogLine;
+        this.lines.push(line);
+        for (const waiter of this.waiters.filter((w) => w.predicate(line))) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+    this.ended = true;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined as never);
+  }
+
+  /** Resolves with the first log line matching `predicate`; fails if the process ends without one. */
+  async waitFor(predicate: (line: LogLine) => boolean, what: string): Promise<LogLine> {
+    const seen = this.lines.find(predicate);
+    if (seen) return seen;
+    if (this.ended) throw new Error(this.missing(what));
+    const line = await new Promise<LogLine | undefined>((resolve) =>
+      this.waiters.push({ predicate, resolve }),
+    );
+    if (!line) {
+      await this.proc.exited;
+      throw new Error(this.missing(what));
+    }
+    return line;
+  }
+
+  private missing(what: string): string {
+    return `the server never logged ${what}; exit ${this.proc.exitCode}; stderr:\n${this.stderr}`;
+  }
+
+  indexOf(predicate: (line: LogLine) => boolean): number {
+    return this.lines.findIndex(predicate);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    await this.proc.exited;
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A raw HTTP/1.1 connection, so a test controls exactly when each byte of a request is sent. */
+export class RawConnection {
+  private received = '';
+  private closed = false;
+  private notify: () => void = () => {};
+
+  private constructor(private socket: Socket<undefined> | null) {}
+
+  static async open(port: number): Promise<RawConnection> {
+    let connection!: RawConnection;
+    const socket = await Bun.connect({
+      hostname: '127.0.0.1',
+      port,
+      socket: {
+        data(_socket, data) {
+          connection.received += data.toString('latin1');
+          connection.notify();
+        },
+        close() {
+          connection.closed = true;
+          connection.notify();
+        },
+      },
+    });
+    connection = new RawConnection(socket);
+    return connection;
+  }
+
+  write(text: string): void {
+    const written = this.socket!.write(text);
+    if (written !== text.length) throw new Error(`short write: ${written} of ${text.length} bytes`);
+  }
+
+  /** Waits for one complete response with a Content-Length body, or for the peer to close. */
+  async response(): Promise<{ status: number; headers: string; body: string } | null> {
+    for (;;) {
+      const end = this.received.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        const headers = this.received.slice(0, end);
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headers)?.[1] ?? 0);
+        const body = this.received.slice(end + 4);
+        if (body.length >= length) {
+          return { status: Number(headers.split(' ')[1]), headers, body: body.slice(0, length) };
+        }
+      }
+      if (this.closed) return null;
+      await new Promise<void>((resolve) => {
+        this.notify = resolve;
+      });
+    }
+  }
+
+  close(): void {
+    this.socket?.end();
+    this.socket = null;
+  }
+}
