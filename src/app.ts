@@ -2,6 +2,10 @@ import { cors } from '@elysiajs/cors';
 import { Elysia, t } from 'elysia';
 import type { Container } from './container.ts';
 import { openApiDocs } from './docs/openapi.ts';
+import { adminController } from './modules/admin/admin.controller.ts';
+import { authController } from './modules/auth/auth.controller.ts';
+import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
+import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
 
@@ -43,7 +47,14 @@ export function createApp(container: Container) {
         detail: { tags: ['System'], summary: 'Readiness: the store is reachable' },
       },
     )
-    .group('/api/v1', (api) => api);
+    .use(devMediaController(container))
+    .group('/api/v1', (api) =>
+      api
+        .use(authController(container))
+        .use(usersController(container))
+        .use(adminController(container))
+        .use(devMailboxController(container)),
+    );
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -48,6 +48,9 @@ export const EnvSchema = T.Object({
   HOLD_SWEEP_SECONDS: T.Integer({ ...Seconds, default: 30 }),
   SLOT_HORIZON_DAYS: T.Integer({ minimum: 1, maximum: 730, default: 90 }),
   RATE_LIMITS_ENABLED: T.Boolean({ default: true }),
+  PASSWORD_HASH_MEMORY_KIB: T.Integer({ minimum: 8, maximum: 4_194_304, default: 65_536 }),
+  PASSWORD_HASH_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),
+  OTP_TTL_SECONDS: T.Integer({ minimum: 60, maximum: 86_400, default: 600 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -130,7 +133,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       problems.push('EMAIL_PROVIDER: the dev mailbox is not allowed in production (use resend)');
     if (env.PAYMENT_PROVIDER === 'dev')
       problems.push('PAYMENT_PROVIDER: the dev payment provider is not allowed in production (use razorpay)');
+    if (env.PASSWORD_HASH_MEMORY_KIB < 19_456)
+      problems.push(
+        'PASSWORD_HASH_MEMORY_KIB: expected at least 19456 (OWASP argon2id minimum) in production',
+      );
   }
+  if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD))
+    problems.push('ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither');
   if (env.EMAIL_PROVIDER === 'resend' && !env.RESEND_API_KEY)
     problems.push('RESEND_API_KEY: required when EMAIL_PROVIDER=resend');
   if (env.AVATAR_PROVIDER === 'imagekit') {

@@ -1,17 +1,47 @@
 import type { Config } from './config.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { CollectionDef } from './db/types.ts';
+import { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
+import { AccountsService } from './modules/auth/accounts.service.ts';
+import { Otps, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
+import { OtpService } from './modules/auth/otp.service.ts';
+import { OtpsRepository } from './modules/auth/otps.repository.ts';
+import { PasswordHasher } from './modules/auth/password-hasher.ts';
+import { RefreshTokensRepository } from './modules/auth/refresh-tokens.repository.ts';
+import { SessionsRepository } from './modules/auth/sessions.repository.ts';
+import { TokenService } from './modules/auth/tokens.service.ts';
+import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
+import { RateLimitsRepository } from './modules/rate-limits/rate-limits.repository.ts';
+import { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
+import { AvatarsService } from './modules/users/avatars.service.ts';
+import { Users } from './modules/users/users.model.ts';
+import { UsersRepository } from './modules/users/users.repository.ts';
+import { ProfileService } from './modules/users/users.service.ts';
+import { DevAvatarProvider } from './providers/avatars/dev.ts';
+import { ImageKitAvatarProvider } from './providers/avatars/imagekit.ts';
+import type { AvatarProvider } from './providers/avatars/port.ts';
+import { DevEmailProvider, DevMailbox } from './providers/email/dev.ts';
+import type { EmailProvider } from './providers/email/port.ts';
+import { ResendEmailProvider } from './providers/email/resend.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 /** Every collection the platform declares; the store creates them and their indexes at boot. */
-export const collections: CollectionDef[] = [];
+export const collections: CollectionDef[] = [Users, Sessions, RefreshTokens, Otps, RateLimits, DevMailbox];
 
 export interface Container {
   config: Config;
   logger: Logger;
   clock: Clock;
   store: Store;
+  usersRepo: UsersRepository;
+  tokens: TokenService;
+  rateLimiter: RateLimiter;
+  accounts: AccountsService;
+  profiles: ProfileService;
+  doctorReview: DoctorReviewService;
+  email: EmailProvider;
+  avatars: AvatarProvider;
   close(): Promise<void>;
 }
 
@@ -19,6 +49,9 @@ export interface ContainerOverrides {
   logger?: Logger;
   clock?: Clock;
   store?: Store;
+  /** Tests swap in SDK adapters pointed at loopback fakes. */
+  email?: EmailProvider;
+  avatars?: AvatarProvider;
 }
 
 /** The composition root: store -> repositories -> services -> providers. Nothing else wires. */
@@ -29,11 +62,70 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     overrides.store ??
     (await openStore(config.DATABASE_URL, collections, { onNotice: (message) => logger.warn(message) }));
 
+  const usersRepo = new UsersRepository(store);
+  const email: EmailProvider =
+    overrides.email ??
+    (config.EMAIL_PROVIDER === 'resend'
+      ? new ResendEmailProvider({
+          apiKey: config.RESEND_API_KEY!,
+          from: config.EMAIL_FROM,
+          ...(config.RESEND_BASE_URL ? { baseUrl: config.RESEND_BASE_URL } : {}),
+        })
+      : new DevEmailProvider(store, clock));
+  const avatars: AvatarProvider =
+    overrides.avatars ??
+    (config.AVATAR_PROVIDER === 'imagekit'
+      ? new ImageKitAvatarProvider({
+          privateKey: config.IMAGEKIT_PRIVATE_KEY!,
+          ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
+        })
+      : new DevAvatarProvider(config.DATA_DIR, config.PUBLIC_URL));
+  const tokens = new TokenService(new SessionsRepository(store), new RefreshTokensRepository(store), clock, {
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+  });
+  const rateLimiter = new RateLimiter(new RateLimitsRepository(store), clock, config.RATE_LIMITS_ENABLED);
+  const avatarService = new AvatarsService(avatars, logger, config.AVATAR_MAX_BYTES);
+  const accounts = new AccountsService({
+    users: usersRepo,
+    tokens,
+    otps: new OtpService(new OtpsRepository(store), clock, {
+      ttlSeconds: config.OTP_TTL_SECONDS,
+      pepper: `otp:${config.JWT_SECRET}`,
+    }),
+    hasher: new PasswordHasher({
+      memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
+      timeCost: config.PASSWORD_HASH_TIME_COST,
+    }),
+    rateLimiter,
+    avatars: avatarService,
+    email,
+    clock,
+    logger,
+    otpTtlSeconds: config.OTP_TTL_SECONDS,
+  });
+  const profiles = new ProfileService(usersRepo, avatarService, clock);
+  const doctorReview = new DoctorReviewService(usersRepo, email, clock, logger);
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    await accounts.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+  }
+
   return {
     config,
     logger,
     clock,
     store,
+    usersRepo,
+    tokens,
+    rateLimiter,
+    accounts,
+    profiles,
+    doctorReview,
+    email,
+    avatars,
     async close() {
       await store.close();
     },

@@ -28,6 +28,11 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
     DATABASE_URL: 'sqlite::memory:',
     JWT_SECRET: 'test-secret-that-is-long-enough-to-be-real-0123456789',
     LOG_LEVEL: 'debug',
+    // Cheap argon2id so factories can make many users; production strength is the config default.
+    PASSWORD_HASH_MEMORY_KIB: '64',
+    PASSWORD_HASH_TIME_COST: '1',
+    // In-process requests have no socket address; factories give each user its own X-Forwarded-For.
+    TRUST_PROXY: 'true',
     ...env,
   });
   const logger = createMemoryLogger();
@@ -35,7 +40,11 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
   const container: Container = await buildContainer(config, { logger, clock, ...overrides });
   const app = createApp(container);
 
-  async function call<B = any>(method: string, path: string, options: CallOptions = {}): Promise<CallResult<B>> {
+  async function call<B = any>(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<CallResult<B>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: FormData | string | undefined;
@@ -57,7 +66,8 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
-export const randomEmail = (prefix = 'user'): string => `${prefix}.${crypto.randomUUID().slice(0, 8)}@example.test`;
+export const randomEmail = (prefix = 'user'): string =>
+  `${prefix}.${crypto.randomUUID().slice(0, 8)}@example.test`;
 
 /** Log lines are written after the response is sent; wait (bounded, by ticks, not time) for one. */
 export async function waitForLine<L>(lines: L[], predicate: (line: L) => boolean): Promise<L | undefined> {

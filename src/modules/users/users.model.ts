@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { defineCollection } from '../../db/index.ts';
 
 export const ROLES = ['patient', 'doctor', 'admin'] as const;
-export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const Role = Type.Union([Type.Literal('patient'), Type.Literal('doctor'), Type.Literal('admin')]);
 export type Role = Static<typeof Role>;
 
 /**
@@ -10,7 +10,11 @@ export type Role = Static<typeof Role>;
  * Only approved doctors are listed or bookable.
  */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
-export const ApprovalStatus = Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s)));
+export const ApprovalStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('approved'),
+  Type.Literal('rejected'),
+]);
 export type ApprovalStatus = Static<typeof ApprovalStatus>;
 
 export const DoctorProfile = Type.Object(
@@ -40,6 +44,8 @@ export const UserDoc = Type.Object(
     passwordHash: Type.String(),
     emailVerified: Type.Boolean(),
     avatarUrl: Type.Optional(Type.String()),
+    /** The avatar provider's handle for the stored file, so a replaced avatar can be removed. */
+    avatarFileId: Type.Optional(Type.String()),
     doctor: Type.Optional(DoctorProfile),
     walletBalancePaise: Type.Integer({ minimum: 0 }),
     createdAt: Type.Date(),
@@ -57,3 +63,56 @@ export const Users = defineCollection({
     { keys: { role: 1, 'doctor.approvalStatus': 1, 'doctor.specialty': 1 } },
   ],
 });
+
+/** What a client ever sees of a user: no hash, OTP data, tokens or provider handles. */
+export const PublicDoctorProfile = Type.Object(
+  {
+    specialty: Type.String(),
+    registrationNumber: Type.String(),
+    consultationFeePaise: Type.Integer(),
+    timezone: Type.String(),
+    bio: Type.Optional(Type.String()),
+    languages: Type.Optional(Type.Array(Type.String())),
+    approvalStatus: ApprovalStatus,
+    reviewedAt: Type.Optional(Type.String({ description: 'ISO instant' })),
+  },
+  { additionalProperties: false },
+);
+
+export const PublicUser = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    phone: Type.Optional(Type.String()),
+    role: Role,
+    emailVerified: Type.Boolean(),
+    avatarUrl: Type.Optional(Type.String()),
+    doctor: Type.Optional(PublicDoctorProfile),
+    walletBalancePaise: Type.Integer(),
+    createdAt: Type.String({ description: 'ISO instant' }),
+    updatedAt: Type.String({ description: 'ISO instant' }),
+  },
+  { additionalProperties: false, title: 'User' },
+);
+export type PublicUser = Static<typeof PublicUser>;
+
+export function toPublicUser(doc: UserDoc): PublicUser {
+  const user: PublicUser = {
+    id: doc._id,
+    email: doc.email,
+    name: doc.name,
+    role: doc.role,
+    emailVerified: doc.emailVerified,
+    walletBalancePaise: doc.walletBalancePaise,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
+  };
+  if (doc.phone !== undefined) user.phone = doc.phone;
+  if (doc.avatarUrl !== undefined) user.avatarUrl = doc.avatarUrl;
+  if (doc.doctor) {
+    const { reviewedBy: _reviewedBy, reviewedAt, ...profile } = doc.doctor;
+    user.doctor = { ...profile, ...(reviewedAt ? { reviewedAt: reviewedAt.toISOString() } : {}) };
+  }
+  return user;
+}

@@ -1,0 +1,75 @@
+import { Elysia, t } from 'elysia';
+import type { Container } from '../../container.ts';
+import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
+
+const DoctorParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+const ReviewedDoctor = t.Object({ user: PublicUser });
+const tags = ['Admin'];
+
+/** Doctor review for admins. */
+export function adminController(container: Container) {
+  const { doctorReview } = container;
+  return new Elysia({ name: 'admin-controller', prefix: '/admin' })
+    .use(authPlugin(container))
+    .get(
+      '/doctors',
+      ({ query }) =>
+        doctorReview.list(query.status ?? 'pending', {
+          limit: query.limit ?? 50,
+          cursor: query.cursor ?? null,
+        }),
+      {
+        auth: ['admin'],
+        query: t.Object(
+          {
+            status: t.Optional(ApprovalStatus),
+            limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
+            cursor: t.Optional(t.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: t.Object({ items: t.Array(PublicUser), nextCursor: t.Union([t.String(), t.Null()]) }),
+          ...authErrorResponses,
+          422: ErrorEnvelope,
+        },
+        detail: { tags, summary: 'Doctors by approval status (default pending), oldest first' },
+      },
+    )
+    .post(
+      '/doctors/:id/approve',
+      async ({ params, user }) => ({ user: await doctorReview.decide(params.id, 'approved', user.id) }),
+      {
+        auth: ['admin'],
+        params: DoctorParams,
+        response: { 200: ReviewedDoctor, ...authErrorResponses, 404: ErrorEnvelope, 409: ErrorEnvelope },
+        detail: { tags, summary: 'Approve a pending doctor (emails them)' },
+      },
+    )
+    .post(
+      '/doctors/:id/reject',
+      async ({ params, user, body }) => ({
+        user: await doctorReview.decide(params.id, 'rejected', user.id, body?.reason),
+      }),
+      {
+        auth: ['admin'],
+        params: DoctorParams,
+        body: t.Optional(
+          t.Object(
+            { reason: t.Optional(t.String({ minLength: 1, maxLength: 1000 })) },
+            { additionalProperties: false },
+          ),
+        ),
+        response: {
+          200: ReviewedDoctor,
+          ...authErrorResponses,
+          404: ErrorEnvelope,
+          409: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
+        detail: { tags, summary: 'Reject a pending doctor, with an optional reason (emails them)' },
+      },
+    );
+}

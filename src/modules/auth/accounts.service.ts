@@ -1,0 +1,308 @@
+import type { EmailProvider } from '../../providers/email/port.ts';
+import type { Clock } from '../../shared/clock.ts';
+import {
+  AppError,
+  type FieldIssue,
+  ForbiddenError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { isTimeZone } from '../../shared/time-zones.ts';
+import type { RateLimitRule } from '../rate-limits/rate-limits.model.ts';
+import type { RateLimiter } from '../rate-limits/rate-limits.service.ts';
+import type { AvatarsService } from '../users/avatars.service.ts';
+import { type PublicUser, toPublicUser, type UserDoc } from '../users/users.model.ts';
+import { normalizeEmail, type UsersRepository } from '../users/users.repository.ts';
+import { accountEmails, sendQuietly } from './account-emails.ts';
+import { OtpError, type OtpService } from './otp.service.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import type { AuthUser, TokenPair, TokenService } from './tokens.service.ts';
+
+export const RATE_LIMIT_RULES = {
+  signupPerIp: { name: 'signup:ip', limit: 5, windowSeconds: 60 },
+  loginPerIp: { name: 'login:ip', limit: 10, windowSeconds: 60 },
+  loginPerEmail: { name: 'login:email', limit: 10, windowSeconds: 60 },
+} satisfies Record<string, RateLimitRule>;
+
+export interface SignupInput {
+  name: string;
+  email: string;
+  password: string;
+  role: 'patient' | 'doctor';
+  phone?: string;
+  specialty?: string;
+  registrationNumber?: string;
+  consultationFeePaise?: number;
+  timezone?: string;
+  bio?: string;
+  languages?: string[] | string;
+  avatar?: Blob;
+}
+
+export type SessionGrant = TokenPair & { user: PublicUser };
+
+const DOCTOR_REQUIRED = ['specialty', 'registrationNumber', 'consultationFeePaise', 'timezone'] as const;
+const DOCTOR_ONLY = [...DOCTOR_REQUIRED, 'bio', 'languages'] as const;
+
+/** Multipart sends a list as repeated fields or one comma-separated value; both end up as a list. */
+export function languagesList(value: string[] | string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (Array.isArray(value) ? value : value.split(',')).map((l) => l.trim()).filter(Boolean);
+  return list;
+}
+
+/**
+ * Sign-up, email verification, sign-in, sessions and password reset. Emails carry the one-time codes;
+ * codes and tokens never reach a log line.
+ */
+export class AccountsService {
+  constructor(
+    private readonly deps: {
+      users: UsersRepository;
+      tokens: TokenService;
+      otps: OtpService;
+      hasher: PasswordHasher;
+      rateLimiter: RateLimiter;
+      avatars: AvatarsService;
+      email: EmailProvider;
+      clock: Clock;
+      logger: Logger;
+      otpTtlSeconds: number;
+    },
+  ) {}
+
+  private get ttlMinutes(): number {
+    return Math.round(this.deps.otpTtlSeconds / 60);
+  }
+
+  async signup(input: SignupInput, clientIp: string): Promise<PublicUser> {
+    const { users, hasher, rateLimiter, avatars, clock, logger } = this.deps;
+    await rateLimiter.consume([{ rule: RATE_LIMIT_RULES.signupPerIp, subject: clientIp }]);
+    const doctor = this.doctorProfileOf(input);
+    const email = normalizeEmail(input.email);
+    // The picture is judged (size, bytes) before anything is written, so a refused one leaves no trace.
+    const avatar = input.avatar ? await avatars.accept(input.avatar) : undefined;
+    if (await users.findByEmail(email)) {
+      throw new AppError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
+    }
+    const now = clock.now();
+    let user = await users.create({
+      _id: newId(),
+      email,
+      name: input.name.trim(),
+      ...(input.phone ? { phone: input.phone } : {}),
+      role: input.role,
+      passwordHash: await hasher.hash(input.password),
+      emailVerified: false,
+      ...(doctor ? { doctor } : {}),
+      walletBalancePaise: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (avatar && input.avatar) {
+      try {
+        const stored = await avatars.store(user._id, input.avatar);
+        user = (await users.setAvatar(user._id, stored, clock.now())) ?? user;
+      } catch (error) {
+        // The account stands; the picture can be sent again with PUT /me/avatar.
+        logger.error('avatar upload failed at signup', {
+          userId: user._id,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    }
+    await this.sendVerificationCode(user, false);
+    logger.info('account created', { userId: user._id, role: user.role });
+    return toPublicUser(user);
+  }
+
+  async verifyEmail(emailInput: string, code: string): Promise<SessionGrant> {
+    const { users, otps, tokens, clock, logger } = this.deps;
+    const email = normalizeEmail(emailInput);
+    await otps.consume(email, 'verify_email', code);
+    const user = await users.markEmailVerified((await this.requireUser(email))._id, clock.now());
+    if (!user) throw expiredCode();
+    logger.info('email verified', { userId: user._id });
+    return { ...(await tokens.startSession(user._id, user.role)), user: toPublicUser(user) };
+  }
+
+  /** Answers the same for unknown, unverified and verified emails; only a pending account gets a code. */
+  async resendVerification(emailInput: string): Promise<void> {
+    const email = normalizeEmail(emailInput);
+    const user = await this.deps.users.findByEmail(email);
+    if (user && !user.emailVerified) await this.sendVerificationCode(user, true);
+    else await this.deps.otps.issue(email, 'verify_email', { withCode: false });
+  }
+
+  /**
+   * Unknown email and wrong password get the same 401 after the same work (a dummy hash is verified);
+   * a right password on an unverified email is 403 `EMAIL_NOT_VERIFIED`.
+   */
+  async login(emailInput: string, password: string, clientIp: string): Promise<SessionGrant> {
+    const { users, hasher, rateLimiter, tokens, logger } = this.deps;
+    const email = normalizeEmail(emailInput);
+    await rateLimiter.consume([
+      { rule: RATE_LIMIT_RULES.loginPerIp, subject: clientIp },
+      { rule: RATE_LIMIT_RULES.loginPerEmail, subject: email },
+    ]);
+    const user = await users.findByEmail(email);
+    const valid = await hasher.verify(password, user?.passwordHash);
+    if (!user || !valid) {
+      logger.info('sign-in refused', { reason: 'bad_credentials' });
+      throw new UnauthorizedError('The email or password is incorrect', 'INVALID_CREDENTIALS');
+    }
+    if (!user.emailVerified) {
+      throw new ForbiddenError('Verify your email before signing in', 'EMAIL_NOT_VERIFIED');
+    }
+    logger.info('signed in', { userId: user._id });
+    return { ...(await tokens.startSession(user._id, user.role)), user: toPublicUser(user) };
+  }
+
+  async refresh(refreshToken: string): Promise<SessionGrant> {
+    const { users, tokens } = this.deps;
+    let holder: UserDoc | null = null;
+    const pair = await tokens.rotate(refreshToken, async (userId) => {
+      holder = await users.findById(userId);
+      return holder?.role ?? null;
+    });
+    return { ...pair, user: toPublicUser(holder!) };
+  }
+
+  /** Ends the caller's session, and the refresh token's session when it is the caller's too. */
+  async logout(user: AuthUser, refreshToken: string): Promise<void> {
+    const { tokens, logger } = this.deps;
+    await tokens.revokeSession(user.sessionId, 'logout');
+    const other = await tokens.sessionOfRefreshToken(refreshToken);
+    if (other && other.userId === user.id && other.sessionId !== user.sessionId) {
+      await tokens.revokeSession(other.sessionId, 'logout');
+    }
+    logger.info('signed out', { userId: user.id, sessionId: user.sessionId });
+  }
+
+  /** Always accepted; an existing account gets a reset code by email (limits apply to every address). */
+  async forgotPassword(emailInput: string): Promise<void> {
+    const { users, otps, email: mailer, logger } = this.deps;
+    const email = normalizeEmail(emailInput);
+    const user = await users.findByEmail(email);
+    const code = await otps.issue(email, 'reset_password', { withCode: Boolean(user) });
+    if (user && code) {
+      await sendQuietly(
+        mailer,
+        logger,
+        'resetPassword',
+        accountEmails.resetPassword(email, code, this.ttlMinutes),
+      );
+    }
+  }
+
+  /** Sets the new password, proves the email (the code came through it) and ends every session. */
+  async resetPassword(emailInput: string, code: string, newPassword: string): Promise<void> {
+    const { users, otps, hasher, tokens, clock, logger } = this.deps;
+    const email = normalizeEmail(emailInput);
+    await otps.consume(email, 'reset_password', code);
+    const user = await this.requireUser(email);
+    await users.replacePasswordHash(user._id, await hasher.hash(newPassword), clock.now());
+    if (!user.emailVerified) await users.markEmailVerified(user._id, clock.now());
+    const revoked = await tokens.revokeAllSessions(user._id, 'password_reset');
+    logger.info('password reset', { userId: user._id, sessionsRevoked: revoked });
+  }
+
+  /**
+   * The first admin, from ADMIN_EMAIL/ADMIN_PASSWORD at boot or the CLI. Idempotent: an existing admin
+   * is left as is; an existing non-admin account with that email is refused, never promoted.
+   */
+  async ensureAdmin(
+    emailInput: string,
+    password: string,
+    name = 'Administrator',
+  ): Promise<{ created: boolean; user: PublicUser }> {
+    const { users, hasher, clock, logger } = this.deps;
+    const email = normalizeEmail(emailInput);
+    const existing = await users.findByEmail(email);
+    if (existing) {
+      if (existing.role !== 'admin') {
+        throw new AppError(
+          409,
+          'EMAIL_TAKEN',
+          'ADMIN_EMAIL belongs to a non-admin account; choose another email',
+        );
+      }
+      return { created: false, user: toPublicUser(existing) };
+    }
+    const now = clock.now();
+    try {
+      const admin = await users.create({
+        email,
+        name,
+        role: 'admin',
+        passwordHash: await hasher.hash(password),
+        emailVerified: true,
+        walletBalancePaise: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      logger.info('admin created', { userId: admin._id });
+      return { created: true, user: toPublicUser(admin) };
+    } catch (error) {
+      // Two instances booting at once: the other one created it.
+      const raced = await users.findByEmail(email);
+      if (raced?.role === 'admin') return { created: false, user: toPublicUser(raced) };
+      throw error;
+    }
+  }
+
+  private async sendVerificationCode(user: UserDoc, enforceLimits: boolean): Promise<void> {
+    const { otps, email: mailer, logger } = this.deps;
+    const code = await otps.issue(user.email, 'verify_email', { withCode: true, enforceLimits });
+    if (code) {
+      await sendQuietly(
+        mailer,
+        logger,
+        'verifyEmail',
+        accountEmails.verifyEmail(user.email, user.name, code, this.ttlMinutes),
+      );
+    }
+  }
+
+  private async requireUser(email: string): Promise<UserDoc> {
+    const user = await this.deps.users.findByEmail(email);
+    if (!user) throw expiredCode();
+    return user;
+  }
+
+  private doctorProfileOf(input: SignupInput): UserDoc['doctor'] {
+    const issues: FieldIssue[] = [];
+    if (input.role !== 'doctor') {
+      for (const field of DOCTOR_ONLY) {
+        if (input[field] !== undefined) issues.push({ path: field, message: 'only doctors give this field' });
+      }
+      if (issues.length) throw new ValidationError('The request is invalid', issues);
+      return undefined;
+    }
+    for (const field of DOCTOR_REQUIRED) {
+      if (input[field] === undefined) issues.push({ path: field, message: 'required for doctors' });
+    }
+    if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
+      issues.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Kolkata' });
+    }
+    const languages = languagesList(input.languages);
+    if (languages?.some((l) => l.length < 2 || l.length > 40) || (languages?.length ?? 0) > 20) {
+      issues.push({ path: 'languages', message: 'up to 20 names of 2-40 characters' });
+    }
+    if (issues.length) throw new ValidationError('The request is invalid', issues);
+    return {
+      specialty: input.specialty!.trim(),
+      registrationNumber: input.registrationNumber!.trim(),
+      consultationFeePaise: input.consultationFeePaise!,
+      timezone: input.timezone!,
+      ...(input.bio !== undefined ? { bio: input.bio } : {}),
+      ...(languages !== undefined ? { languages } : {}),
+      approvalStatus: 'pending',
+    };
+  }
+}
+
+const expiredCode = () =>
+  new OtpError('OTP_EXPIRED', 'This code has expired or was already used; request a new one');

@@ -1,0 +1,114 @@
+import { Elysia, t } from 'elysia';
+import type { Container } from '../../container.ts';
+import { clientIp } from '../../shared/client-ip.ts';
+import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import {
+  AcceptedResponse,
+  EmailBody,
+  LoginBody,
+  RefreshBody,
+  ResetPasswordBody,
+  SignupBody,
+  TokenPairResponse,
+  UserResponse,
+  VerifyOtpBody,
+} from './auth.model.ts';
+import { authErrorResponses, authPlugin } from './auth.plugin.ts';
+
+const tags = ['Auth'];
+
+/** Sign-up, email codes, sign-in, token refresh, sign-out and password reset under /auth. */
+export function authController(container: Container) {
+  const { accounts, config } = container;
+  return new Elysia({ name: 'auth-controller', prefix: '/auth' })
+    .use(authPlugin(container))
+    .derive(({ request, server }) => ({ ip: clientIp(request, server, config.TRUST_PROXY) }))
+    .post('/signup', async ({ body, ip, status }) => status(201, { user: await accounts.signup(body, ip) }), {
+      body: SignupBody,
+      response: {
+        201: UserResponse,
+        409: ErrorEnvelope,
+        413: ErrorEnvelope,
+        415: ErrorEnvelope,
+        422: ErrorEnvelope,
+        429: ErrorEnvelope,
+      },
+      detail: {
+        tags,
+        summary: 'Create an account (JSON, or multipart with an `avatar` file); emails a verification code',
+      },
+    })
+    .post('/otp/verify', ({ body }) => accounts.verifyEmail(body.email, body.code), {
+      body: VerifyOtpBody,
+      response: { 200: TokenPairResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
+      detail: { tags, summary: 'Verify the email with its code; signs in' },
+    })
+    .post(
+      '/otp/resend',
+      async ({ body, status }) => {
+        await accounts.resendVerification(body.email);
+        return status(202, { status: 'accepted' as const });
+      },
+      {
+        body: EmailBody,
+        response: { 202: AcceptedResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
+        detail: { tags, summary: 'Send a new verification code (at most once a minute, 5 an hour)' },
+      },
+    )
+    .post('/login', ({ body, ip }) => accounts.login(body.email, body.password, ip), {
+      body: LoginBody,
+      response: {
+        200: TokenPairResponse,
+        401: ErrorEnvelope,
+        403: ErrorEnvelope,
+        422: ErrorEnvelope,
+        429: ErrorEnvelope,
+      },
+      detail: { tags, summary: 'Sign in with email and password' },
+    })
+    .post('/refresh', ({ body }) => accounts.refresh(body.refreshToken), {
+      body: RefreshBody,
+      response: { 200: TokenPairResponse, 401: ErrorEnvelope, 422: ErrorEnvelope },
+      detail: { tags, summary: 'Exchange a refresh token for a new pair (each refresh token works once)' },
+    })
+    .post(
+      '/logout',
+      async ({ body, user, status }) => {
+        await accounts.logout(user, body.refreshToken);
+        return status(204, undefined);
+      },
+      {
+        auth: true,
+        body: RefreshBody,
+        response: { 204: t.Void(), ...authErrorResponses, 422: ErrorEnvelope },
+        detail: { tags, summary: 'Sign out: the session and its tokens stop working at once' },
+      },
+    )
+    .post(
+      '/password/forgot',
+      async ({ body, status }) => {
+        await accounts.forgotPassword(body.email);
+        return status(202, { status: 'accepted' as const });
+      },
+      {
+        body: EmailBody,
+        response: { 202: AcceptedResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
+        detail: {
+          tags,
+          summary: 'Email a password reset code (same answer whether or not the account exists)',
+        },
+      },
+    )
+    .post(
+      '/password/reset',
+      async ({ body, status }) => {
+        await accounts.resetPassword(body.email, body.code, body.newPassword);
+        return status(204, undefined);
+      },
+      {
+        body: ResetPasswordBody,
+        response: { 204: t.Void(), 400: ErrorEnvelope, 422: ErrorEnvelope },
+        detail: { tags, summary: 'Set a new password with the emailed code; signs out every session' },
+      },
+    );
+}

@@ -1,0 +1,158 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { t } from 'elysia';
+import { defineCollection } from '../../db/index.ts';
+import { PublicUser } from '../users/users.model.ts';
+
+/**
+ * A sign-in. Live while `revokedAt` is absent and `expiresAt` is ahead; each refresh moves `expiresAt`.
+ * Access tokens carry the session id, so revoking the session stops them at once.
+ */
+export const SessionDoc = Type.Object(
+  {
+    _id: Type.String(),
+    userId: Type.String(),
+    createdAt: Type.Date(),
+    refreshedAt: Type.Date(),
+    expiresAt: Type.Date(),
+    revokedAt: Type.Optional(Type.Date()),
+    revokedReason: Type.Optional(
+      Type.Union([Type.Literal('logout'), Type.Literal('refresh_reuse'), Type.Literal('password_reset')]),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SessionDoc = Static<typeof SessionDoc>;
+export type RevokeReason = NonNullable<SessionDoc['revokedReason']>;
+
+export const Sessions = defineCollection({
+  name: 'sessions',
+  schema: SessionDoc,
+  indexes: [{ keys: { userId: 1, createdAt: 1 } }],
+});
+
+/**
+ * One issued refresh token, keyed by the SHA-256 of the token. `usedAt` marks it spent by rotation;
+ * presenting a spent token again is reuse and revokes the session.
+ */
+export const RefreshTokenDoc = Type.Object(
+  {
+    _id: Type.String({ description: 'hex SHA-256 of the token' }),
+    sessionId: Type.String(),
+    userId: Type.String(),
+    createdAt: Type.Date(),
+    expiresAt: Type.Date(),
+    usedAt: Type.Optional(Type.Date()),
+  },
+  { additionalProperties: false },
+);
+export type RefreshTokenDoc = Static<typeof RefreshTokenDoc>;
+
+export const RefreshTokens = defineCollection({
+  name: 'refresh_tokens',
+  schema: RefreshTokenDoc,
+  indexes: [{ keys: { sessionId: 1 } }],
+});
+
+export const OTP_PURPOSES = ['verify_email', 'reset_password'] as const;
+export type OtpPurpose = (typeof OTP_PURPOSES)[number];
+
+/**
+ * The one live code of an email for a purpose: a new code replaces the old (only the newest counts).
+ * `sentAt` keeps the sends of the last hour for the resend limits; `version` makes each send a
+ * conditional write. A document without `codeHash` only throttles (unknown or already verified email).
+ */
+export const OtpDoc = Type.Object(
+  {
+    _id: Type.String(),
+    email: Type.String(),
+    purpose: Type.Union([Type.Literal('verify_email'), Type.Literal('reset_password')]),
+    codeHash: Type.Optional(Type.String()),
+    expiresAt: Type.Optional(Type.Date()),
+    attempts: Type.Integer({ minimum: 0 }),
+    consumedAt: Type.Optional(Type.Date()),
+    sentAt: Type.Array(Type.Date(), { maxItems: 10 }),
+    version: Type.Integer({ minimum: 0 }),
+    updatedAt: Type.Date(),
+  },
+  { additionalProperties: false },
+);
+export type OtpDoc = Static<typeof OtpDoc>;
+
+export const Otps = defineCollection({
+  name: 'otps',
+  schema: OtpDoc,
+  indexes: [{ keys: { email: 1, purpose: 1 }, unique: true }],
+});
+
+const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+export const Email = t.String({
+  pattern: EMAIL_PATTERN,
+  minLength: 3,
+  maxLength: 254,
+  examples: ['asha@example.com'],
+});
+export const Password = t.String({ minLength: 8, maxLength: 128 });
+export const NewPassword = Password;
+export const OtpCode = t.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code from the email' });
+export const Phone = t.String({ pattern: '^\\+?[0-9][0-9 ()-]{5,18}$', maxLength: 20 });
+export const Name = t.String({ minLength: 1, maxLength: 120 });
+
+export const DoctorFields = {
+  specialty: t.String({ minLength: 2, maxLength: 80 }),
+  registrationNumber: t.String({ minLength: 3, maxLength: 40 }),
+  consultationFeePaise: t.Integer({ minimum: 0, maximum: 100_000_000 }),
+  timezone: t.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' }),
+  bio: t.String({ maxLength: 2000 }),
+  languages: t.Array(t.String({ minLength: 2, maxLength: 40 }), { maxItems: 20 }),
+};
+
+/**
+ * Signup as JSON, or as multipart with an `avatar` file (multipart sends numbers as text and a list
+ * as repeated fields or a comma-separated value, so those two accept both forms).
+ */
+export const SignupBody = t.Object(
+  {
+    name: Name,
+    email: Email,
+    password: Password,
+    role: t.Union([t.Literal('patient'), t.Literal('doctor')]),
+    phone: t.Optional(Phone),
+    specialty: t.Optional(DoctorFields.specialty),
+    registrationNumber: t.Optional(DoctorFields.registrationNumber),
+    consultationFeePaise: t.Optional(t.Numeric({ minimum: 0, maximum: 100_000_000, multipleOf: 1 })),
+    timezone: t.Optional(DoctorFields.timezone),
+    bio: t.Optional(DoctorFields.bio),
+    languages: t.Optional(t.Union([DoctorFields.languages, t.String({ maxLength: 1000 })])),
+    avatar: t.Optional(t.File({ description: 'JPEG, PNG or WebP (multipart only)' })),
+  },
+  { additionalProperties: false },
+);
+export type SignupBody = Static<typeof SignupBody>;
+
+export const EmailBody = t.Object({ email: Email }, { additionalProperties: false });
+export const VerifyOtpBody = t.Object({ email: Email, code: OtpCode }, { additionalProperties: false });
+export const LoginBody = t.Object(
+  { email: Email, password: t.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+export const RefreshBody = t.Object(
+  { refreshToken: t.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export const ResetPasswordBody = t.Object(
+  { email: Email, code: OtpCode, newPassword: NewPassword },
+  { additionalProperties: false },
+);
+
+export const UserResponse = t.Object({ user: PublicUser });
+export const TokenPairResponse = t.Object(
+  {
+    accessToken: t.String({ description: 'JWT (HS256), send as `Authorization: Bearer <token>`' }),
+    refreshToken: t.String({ description: 'Opaque; exchange at /auth/refresh, each one works once' }),
+    tokenType: t.Literal('Bearer'),
+    expiresIn: t.Integer({ description: 'Access token lifetime in seconds' }),
+    user: PublicUser,
+  },
+  { title: 'TokenPair' },
+);
+export const AcceptedResponse = t.Object({ status: t.Literal('accepted') });

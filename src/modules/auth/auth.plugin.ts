@@ -1,0 +1,41 @@
+import { Elysia } from 'elysia';
+import type { Container } from '../../container.ts';
+import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Role } from '../users/users.model.ts';
+import type { AuthUser } from './tokens.service.ts';
+
+export type { AuthUser };
+
+/** Spread into a route's `response` so the OpenAPI page shows the answers the auth macro can give. */
+export const authErrorResponses = { 401: ErrorEnvelope, 403: ErrorEnvelope } as const;
+
+const envelope = (code: string, message: string) => ({ error: { code, message } });
+
+/**
+ * The one place tokens are checked. `{ auth: true }` needs any signed-in user; `{ auth: ['admin'] }`
+ * needs one of the roles. Handlers receive `user: { id, role, sessionId }`. Missing, invalid, expired
+ * or revoked token -> 401; signed in with another role -> 403 `FORBIDDEN`.
+ */
+export function authPlugin(container: Container) {
+  const { tokens } = container;
+  return new Elysia({ name: 'auth' }).macro({
+    auth: (allowed: true | Role[]) => ({
+      detail: { security: [{ bearer: [] }] },
+      async resolve({ headers, status, set }) {
+        let user: AuthUser;
+        try {
+          user = await tokens.authenticate(headers.authorization);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          set.headers['www-authenticate'] = 'Bearer';
+          return status(401, envelope(error.code, error.message));
+        }
+        if (allowed !== true && !allowed.includes(user.role)) {
+          return status(403, envelope('FORBIDDEN', 'Your role cannot do this'));
+        }
+        return { user };
+      },
+    }),
+  });
+}

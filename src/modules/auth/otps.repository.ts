@@ -1,0 +1,91 @@
+import type { Store } from '../../db/index.ts';
+import { DuplicateKeyError } from '../../shared/errors.ts';
+import { type OtpDoc, type OtpPurpose, Otps } from './auth.model.ts';
+
+export interface IssuedCode {
+  codeHash: string | undefined;
+  expiresAt: Date | undefined;
+  sentAt: Date[];
+  at: Date;
+}
+
+export class OtpsRepository {
+  constructor(private readonly store: Store) {}
+
+  private get otps() {
+    return this.store.collection(Otps);
+  }
+
+  find(email: string, purpose: OtpPurpose): Promise<OtpDoc | null> {
+    return this.otps.findOne({ email, purpose });
+  }
+
+  /** First code for this email and purpose; false when another request created it first. */
+  async createFirst(email: string, purpose: OtpPurpose, code: IssuedCode): Promise<boolean> {
+    try {
+      await this.otps.insertOne({
+        email,
+        purpose,
+        ...(code.codeHash ? { codeHash: code.codeHash, expiresAt: code.expiresAt } : {}),
+        attempts: 0,
+        sentAt: code.sentAt,
+        version: 0,
+        updatedAt: code.at,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces the code if the document is still at `version` (no concurrent send); the old code dies. */
+  replaceCode(doc: OtpDoc, code: IssuedCode): Promise<boolean> {
+    const set: Record<string, unknown> = {
+      attempts: 0,
+      sentAt: code.sentAt,
+      version: doc.version + 1,
+      updatedAt: code.at,
+    };
+    const unset: Record<string, true> = {};
+    if (code.codeHash) {
+      set.codeHash = code.codeHash;
+      set.expiresAt = code.expiresAt;
+    } else {
+      if (doc.codeHash !== undefined) unset.codeHash = true;
+      if (doc.expiresAt !== undefined) unset.expiresAt = true;
+    }
+    if (doc.consumedAt !== undefined) unset.consumedAt = true;
+    return this.otps.updateOne(
+      { _id: doc._id, version: doc.version },
+      Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set },
+    );
+  }
+
+  /** Counts one wrong guess against this exact code while tries remain; null when none remain. */
+  countWrongGuess(doc: OtpDoc, maxAttempts: number): Promise<OtpDoc | null> {
+    return this.otps.findOneAndUpdate(
+      {
+        _id: doc._id,
+        codeHash: doc.codeHash ?? '',
+        consumedAt: { $exists: false },
+        attempts: { $lt: maxAttempts },
+      },
+      { $inc: { attempts: 1 } },
+    );
+  }
+
+  /** Spends this exact code once, if it is unexpired and not locked by wrong guesses. */
+  consume(doc: OtpDoc, maxAttempts: number, now: Date): Promise<boolean> {
+    return this.otps.updateOne(
+      {
+        _id: doc._id,
+        codeHash: doc.codeHash ?? '',
+        consumedAt: { $exists: false },
+        attempts: { $lt: maxAttempts },
+        expiresAt: { $gt: now },
+      },
+      { $set: { consumedAt: now, updatedAt: now } },
+    );
+  }
+}

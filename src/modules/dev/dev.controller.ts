@@ -1,0 +1,68 @@
+import { Elysia, t } from 'elysia';
+import type { Container } from '../../container.ts';
+import { DEV_AVATAR_ROUTE, DevAvatarProvider } from '../../providers/avatars/dev.ts';
+import { DevEmailProvider } from '../../providers/email/dev.ts';
+import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { NotFoundError } from '../../shared/errors.ts';
+
+const DevMessage = t.Object({
+  to: t.String(),
+  subject: t.String(),
+  text: t.String(),
+  html: t.String(),
+  sentAt: t.String({ description: 'ISO instant' }),
+});
+
+/**
+ * The dev mailbox, mounted only with the dev email provider (otherwise the route does not exist: 404).
+ * It shows codes, so it must never run in production (config refuses EMAIL_PROVIDER=dev there).
+ */
+export function devMailboxController(container: Container) {
+  const { email } = container;
+  const app = new Elysia({ name: 'dev-mailbox-controller', prefix: '/dev' });
+  if (!(email instanceof DevEmailProvider)) return app;
+  return app.get(
+    '/mailbox',
+    async ({ query }) => ({
+      messages: (await email.messagesTo(query.to)).map((m) => ({
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        sentAt: m.sentAt.toISOString(),
+      })),
+    }),
+    {
+      query: t.Object({ to: t.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false }),
+      response: { 200: t.Object({ messages: t.Array(DevMessage) }), 422: ErrorEnvelope },
+      detail: { tags: ['Dev'], summary: 'Messages the dev email provider kept for an address, newest first' },
+    },
+  );
+}
+
+/** Serves the dev avatar provider's files (only mounted with AVATAR_PROVIDER=dev). */
+export function devMediaController(container: Container) {
+  const { avatars } = container;
+  const app = new Elysia({ name: 'dev-media-controller' });
+  if (!(avatars instanceof DevAvatarProvider)) return app;
+  return app.get(
+    `${DEV_AVATAR_ROUTE}/:file`,
+    async ({ params }) => {
+      const file = avatars.file(params.file);
+      if (!file || !(await file.exists())) throw new NotFoundError('No such file');
+      const type = params.file.endsWith('.png')
+        ? 'image/png'
+        : params.file.endsWith('.webp')
+          ? 'image/webp'
+          : 'image/jpeg';
+      return new Response(file, {
+        headers: { 'content-type': type, 'cache-control': 'public, max-age=86400, immutable' },
+      });
+    },
+    {
+      params: t.Object({ file: t.String({ maxLength: 120 }) }),
+      response: { 200: t.File(), 404: ErrorEnvelope },
+      detail: { tags: ['Dev'], summary: 'A profile picture kept by the dev avatar provider' },
+    },
+  );
+}

@@ -1,0 +1,59 @@
+import { Elysia, t } from 'elysia';
+import type { Container } from '../../container.ts';
+import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
+import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+
+/** Only these can change through the API; role, email, verification, approval, wallet and ids never. */
+export const ProfilePatchBody = t.Object(
+  {
+    name: t.Optional(Name),
+    phone: t.Optional(Phone),
+    specialty: t.Optional(DoctorFields.specialty),
+    consultationFeePaise: t.Optional(DoctorFields.consultationFeePaise),
+    timezone: t.Optional(DoctorFields.timezone),
+    bio: t.Optional(DoctorFields.bio),
+    languages: t.Optional(DoctorFields.languages),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const tags = ['Profile'];
+
+/** The signed-in user's own profile and picture. */
+export function usersController(container: Container) {
+  const { profiles } = container;
+  return new Elysia({ name: 'users-controller', prefix: '/me' })
+    .use(authPlugin(container))
+    .get('/', async ({ user }) => ({ user: await profiles.get(user.id) }), {
+      auth: true,
+      response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope },
+      detail: { tags, summary: 'My profile' },
+    })
+    .patch('/', async ({ user, body }) => ({ user: await profiles.update(user.id, body) }), {
+      auth: true,
+      body: ProfilePatchBody,
+      response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
+      detail: { tags, summary: 'Change my name, phone or (doctors) practice details' },
+    })
+    .put(
+      '/avatar',
+      async ({ user, body }) => ({ user: await profiles.replaceAvatar(user.id, body.avatar) }),
+      {
+        auth: true,
+        body: t.Object(
+          { avatar: t.File({ description: 'JPEG, PNG or WebP' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: UserResponse,
+          ...authErrorResponses,
+          404: ErrorEnvelope,
+          413: ErrorEnvelope,
+          415: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
+        detail: { tags, summary: 'Replace my profile picture (multipart field `avatar`)' },
+      },
+    );
+}

@@ -1,0 +1,105 @@
+import type { Filter, Page, Store } from '../../db/index.ts';
+import { ConflictError, DuplicateKeyError } from '../../shared/errors.ts';
+import { type ApprovalStatus, type DoctorProfile, type UserDoc, Users } from './users.model.ts';
+
+export type NewUser = Omit<UserDoc, '_id'> & { _id?: string };
+
+/** The fields a user may change about themselves (see PATCH /me). */
+export interface ProfileChanges {
+  name?: string;
+  phone?: string;
+  doctor?: Partial<
+    Pick<DoctorProfile, 'specialty' | 'consultationFeePaise' | 'timezone' | 'bio' | 'languages'>
+  >;
+}
+
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+/** The one place that reads and writes the `users` collection. */
+export class UsersRepository {
+  constructor(private readonly store: Store) {}
+
+  private get users() {
+    return this.store.collection(Users);
+  }
+
+  /** Inserts a new account; an email already taken is a 409 `EMAIL_TAKEN`. */
+  async create(user: NewUser): Promise<UserDoc> {
+    try {
+      return await this.users.insertOne({ ...user, email: normalizeEmail(user.email) });
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) {
+        throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists');
+      }
+      throw error;
+    }
+  }
+
+  findById(id: string): Promise<UserDoc | null> {
+    return this.users.findById(id);
+  }
+
+  findByEmail(email: string): Promise<UserDoc | null> {
+    return this.users.findOne({ email: normalizeEmail(email) });
+  }
+
+  /** Returns the user after the change, or null when there is no such user. */
+  markEmailVerified(id: string, at: Date): Promise<UserDoc | null> {
+    return this.users.findOneAndUpdate({ _id: id }, { $set: { emailVerified: true, updatedAt: at } });
+  }
+
+  async replacePasswordHash(id: string, passwordHash: string, at: Date): Promise<boolean> {
+    return this.users.updateOne({ _id: id }, { $set: { passwordHash, updatedAt: at } });
+  }
+
+  /** Applies self-service profile changes; doctor fields only touch a doctor's document. */
+  updateProfile(id: string, changes: ProfileChanges, at: Date): Promise<UserDoc | null> {
+    const set: Record<string, unknown> = { updatedAt: at };
+    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.phone !== undefined) set.phone = changes.phone;
+    const filter: Filter = { _id: id };
+    if (changes.doctor && Object.keys(changes.doctor).length > 0) {
+      filter.role = 'doctor';
+      for (const [key, value] of Object.entries(changes.doctor)) {
+        if (value !== undefined) set[`doctor.${key}`] = value;
+      }
+    }
+    return this.users.findOneAndUpdate(filter, { $set: set });
+  }
+
+  setAvatar(id: string, avatar: { url: string; fileId: string }, at: Date): Promise<UserDoc | null> {
+    return this.users.findOneAndUpdate(
+      { _id: id },
+      { $set: { avatarUrl: avatar.url, avatarFileId: avatar.fileId, updatedAt: at } },
+    );
+  }
+
+  listDoctorsByApproval(
+    status: ApprovalStatus,
+    page: { limit: number; cursor?: string | null },
+  ): Promise<Page<UserDoc>> {
+    return this.users.find(
+      { role: 'doctor', 'doctor.approvalStatus': status },
+      { sort: { createdAt: 1 }, limit: page.limit, cursor: page.cursor ?? null },
+    );
+  }
+
+  /** Moves a pending doctor to approved or rejected; null when the doctor is not pending (or absent). */
+  reviewDoctor(
+    id: string,
+    decision: Exclude<ApprovalStatus, 'pending'>,
+    review: { by: string; at: Date },
+  ): Promise<UserDoc | null> {
+    return this.users.findOneAndUpdate(
+      { _id: id, role: 'doctor', 'doctor.approvalStatus': 'pending' },
+      {
+        $set: {
+          'doctor.approvalStatus': decision,
+          'doctor.reviewedAt': review.at,
+          'doctor.reviewedBy': review.by,
+          updatedAt: review.at,
+        },
+      },
+    );
+  }
+}

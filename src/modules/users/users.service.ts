@@ -1,0 +1,73 @@
+import type { Clock } from '../../shared/clock.ts';
+import { type FieldIssue, NotFoundError, ValidationError } from '../../shared/errors.ts';
+import { isTimeZone } from '../../shared/time-zones.ts';
+import type { AvatarsService } from './avatars.service.ts';
+import { type PublicUser, toPublicUser } from './users.model.ts';
+import type { ProfileChanges, UsersRepository } from './users.repository.ts';
+
+/** What PATCH /me accepts: name and phone for everyone, practice details for doctors. */
+export interface ProfilePatch {
+  name?: string;
+  phone?: string;
+  specialty?: string;
+  consultationFeePaise?: number;
+  timezone?: string;
+  bio?: string;
+  languages?: string[];
+}
+
+const DOCTOR_FIELDS = ['specialty', 'consultationFeePaise', 'timezone', 'bio', 'languages'] as const;
+
+/** A signed-in user's own profile. */
+export class ProfileService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly avatars: AvatarsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(userId: string): Promise<PublicUser> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('No such user');
+    return toPublicUser(user);
+  }
+
+  async update(userId: string, patch: ProfilePatch): Promise<PublicUser> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('No such user');
+    const issues: FieldIssue[] = [];
+    const doctor: NonNullable<ProfileChanges['doctor']> = {};
+    for (const field of DOCTOR_FIELDS) {
+      if (patch[field] === undefined) continue;
+      if (user.role !== 'doctor') issues.push({ path: field, message: 'only doctors have this field' });
+      else (doctor as Record<string, unknown>)[field] = patch[field];
+    }
+    if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) {
+      issues.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Kolkata' });
+    }
+    if (issues.length) throw new ValidationError('The request is invalid', issues);
+    const changes: ProfileChanges = {
+      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+      ...(patch.phone !== undefined ? { phone: patch.phone } : {}),
+      ...(Object.keys(doctor).length ? { doctor } : {}),
+    };
+    const updated = await this.users.updateProfile(userId, changes, this.clock.now());
+    if (!updated) throw new NotFoundError('No such user');
+    return toPublicUser(updated);
+  }
+
+  /** Stores the new picture first, points the profile at it, then removes the old file. */
+  async replaceAvatar(userId: string, file: Blob): Promise<PublicUser> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('No such user');
+    const stored = await this.avatars.store(userId, file);
+    const updated = await this.users.setAvatar(userId, stored, this.clock.now());
+    if (!updated) {
+      await this.avatars.discard(stored.fileId);
+      throw new NotFoundError('No such user');
+    }
+    if (user.avatarFileId && user.avatarFileId !== stored.fileId)
+      await this.avatars.discard(user.avatarFileId);
+    return toPublicUser(updated);
+  }
+}

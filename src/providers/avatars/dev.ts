@@ -1,0 +1,40 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { AvatarProvider, AvatarUpload, StoredAvatar } from './port.ts';
+
+/** Where the app serves dev avatars (see the media route). */
+export const DEV_AVATAR_ROUTE = '/media/avatars';
+export const DEV_AVATAR_FILE = /^[A-Za-z0-9_-]{1,100}\.(jpg|png|webp)$/;
+
+/** Keeps avatars as files under `<DATA_DIR>/avatars`, served by the app itself. */
+export class DevAvatarProvider implements AvatarProvider {
+  readonly kind = 'dev' as const;
+  readonly directory: string;
+
+  constructor(
+    dataDir: string,
+    private readonly publicUrl = '',
+  ) {
+    this.directory = join(dataDir, 'avatars');
+  }
+
+  async put(upload: AvatarUpload): Promise<StoredAvatar> {
+    if (!DEV_AVATAR_FILE.test(upload.fileName)) throw new Error('Unsafe avatar file name');
+    await mkdir(this.directory, { recursive: true });
+    await Bun.write(join(this.directory, upload.fileName), upload.bytes);
+    return {
+      url: `${this.publicUrl.replace(/\/$/, '')}${DEV_AVATAR_ROUTE}/${upload.fileName}`,
+      fileId: upload.fileName,
+    };
+  }
+
+  async remove(fileId: string): Promise<void> {
+    if (!DEV_AVATAR_FILE.test(fileId)) return;
+    await rm(join(this.directory, basename(fileId)), { force: true });
+  }
+
+  /** The file behind a served name, or null if the name is not one of ours. */
+  file(name: string): Bun.BunFile | null {
+    return DEV_AVATAR_FILE.test(name) ? Bun.file(join(this.directory, name)) : null;
+  }
+}
