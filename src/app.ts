@@ -9,12 +9,24 @@ import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
 
+/** Routes that take an avatar upload accept a body of the avatar limit plus room for the other fields. */
+export const uploadBodyLimits = (config: Container['config']): Record<string, number> => {
+  const limit = Math.max(config.BODY_LIMIT_BYTES, config.AVATAR_MAX_BYTES + 64 * 1024);
+  return { '/api/v1/auth/signup': limit, '/api/v1/me/avatar': limit };
+};
+
 /** Builds the whole HTTP app without listening; tests call `app.handle(request)`. */
 export function createApp(container: Container) {
   const { config, logger, store } = container;
 
   return new Elysia({ name: 'healthvision' })
-    .use(httpBasics({ logger, bodyLimitBytes: config.BODY_LIMIT_BYTES }))
+    .use(
+      httpBasics({
+        logger,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        bodyLimitsByPath: uploadBodyLimits(config),
+      }),
+    )
     .use(
       cors({
         origin: [...config.CORS_ORIGINS],

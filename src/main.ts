@@ -1,4 +1,4 @@
-import { createApp } from './app.ts';
+import { createApp, uploadBodyLimits } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildContainer } from './container.ts';
 import { startJobs } from './jobs/index.ts';
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     hostname: config.HOST,
     port: config.PORT,
     // Bun's own guard; the app answers 413 in the envelope before this for declared lengths.
-    maxRequestBodySize: config.BODY_LIMIT_BYTES + 64 * 1024,
+    maxRequestBodySize:
+      Math.max(config.BODY_LIMIT_BYTES, ...Object.values(uploadBodyLimits(config))) + 64 * 1024,
   });
   const jobs = startJobs(container);
   logger.info('listening', {

@@ -57,9 +57,14 @@ const validationIssues = (error: ElysiaValidationError): FieldIssue[] => {
  * Cross-cutting HTTP behaviour in one plugin: request ids, security headers, size and type guards,
  * the single error envelope and one JSON log line per request.
  */
-export function httpBasics(options: { logger: Logger; bodyLimitBytes: number }) {
+export function httpBasics(options: {
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Larger limits for exact paths, e.g. multipart routes that carry an upload. */
+  bodyLimitsByPath?: Record<string, number>;
+}) {
   const meta = new WeakMap<Request, RequestMeta>();
-  const { logger, bodyLimitBytes } = options;
+  const { logger } = options;
 
   return new Elysia({ name: 'http-basics' })
     .onRequest(async ({ request, set }) => {
@@ -69,6 +74,7 @@ export function httpBasics(options: { logger: Logger; bodyLimitBytes: number }) 
       Object.assign(set.headers, SECURITY_HEADERS, { 'x-request-id': id });
       const { pathname } = new URL(request.url);
       if (pathname.startsWith('/api')) set.headers['cache-control'] = 'no-store';
+      const bodyLimitBytes = options.bodyLimitsByPath?.[pathname] ?? options.bodyLimitBytes;
 
       if (!BODY_METHODS.has(request.method) || request.body === null) return;
       const declared = request.headers.get('content-length');
@@ -79,7 +85,11 @@ export function httpBasics(options: { logger: Logger; bodyLimitBytes: number }) 
       }
       const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
       if (length > 0 && (!type || !ACCEPTED_TYPES.includes(type))) {
-        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}`);
+        throw new AppError(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}`,
+        );
       }
     })
     .onError({ as: 'global' }, (context) => {

@@ -136,7 +136,7 @@ export const LoginBody = t.Object(
   { additionalProperties: false },
 );
 export const RefreshBody = t.Object(
-  { refreshToken: t.String({ minLength: 1, maxLength: 200 }) },
+  { refreshToken: t.String({ minLength: 1, maxLength: 2048 }) },
   { additionalProperties: false },
 );
 export const ResetPasswordBody = t.Object(

@@ -33,14 +33,24 @@ export class AvatarsService {
     return { bytes, type };
   }
 
+  /** Checks, then stores; a provider failure is a 502 `AVATAR_UPLOAD_FAILED` (its detail only logged). */
   async store(userId: string, file: Blob): Promise<StoredAvatar> {
     const { bytes, type } = await this.accept(file);
     const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex');
-    return this.provider.put({
-      fileName: `${userId}-${suffix}.${type.extension}`,
-      bytes,
-      contentType: type.type,
-    });
+    try {
+      return await this.provider.put({
+        fileName: `${userId}-${suffix}.${type.extension}`,
+        bytes,
+        contentType: type.type,
+      });
+    } catch (error) {
+      this.logger.error('avatar upload failed', {
+        provider: this.provider.kind,
+        userId,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
+      });
+      throw new AppError(502, 'AVATAR_UPLOAD_FAILED', 'The picture could not be stored; try again later');
+    }
   }
 
   /** Best effort: a leftover file is not worth failing the request for. */

@@ -23,21 +23,21 @@ const tags = ['Profile'];
 /** The signed-in user's own profile and picture. */
 export function usersController(container: Container) {
   const { profiles } = container;
-  return new Elysia({ name: 'users-controller', prefix: '/me' })
+  return new Elysia({ name: 'users-controller' })
     .use(authPlugin(container))
-    .get('/', async ({ user }) => ({ user: await profiles.get(user.id) }), {
+    .get('/me', async ({ user }) => ({ user: await profiles.get(user.id) }), {
       auth: true,
       response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope },
       detail: { tags, summary: 'My profile' },
     })
-    .patch('/', async ({ user, body }) => ({ user: await profiles.update(user.id, body) }), {
+    .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, body) }), {
       auth: true,
       body: ProfilePatchBody,
       response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
       detail: { tags, summary: 'Change my name, phone or (doctors) practice details' },
     })
     .put(
-      '/avatar',
+      '/me/avatar',
       async ({ user, body }) => ({ user: await profiles.replaceAvatar(user.id, body.avatar) }),
       {
         auth: true,
@@ -52,6 +52,7 @@ export function usersController(container: Container) {
           413: ErrorEnvelope,
           415: ErrorEnvelope,
           422: ErrorEnvelope,
+          502: ErrorEnvelope,
         },
         detail: { tags, summary: 'Replace my profile picture (multipart field `avatar`)' },
       },

@@ -7,6 +7,8 @@ export interface ImageKitSettings {
   folder?: string;
   /** Overrides the SDK's base URL (upload and management API); tests point it at a loopback fake. */
   baseUrl?: string;
+  /** Retries on network errors and 5xx (the SDK backs off between them). */
+  maxRetries?: number;
 }
 
 /** Uploads through ImageKit's `POST /api/v1/files/upload` with the official Node SDK. */
@@ -20,7 +22,7 @@ export class ImageKitAvatarProvider implements AvatarProvider {
       privateKey: settings.privateKey,
       password: 'do_not_set',
       webhookSecret: null,
-      maxRetries: 1,
+      maxRetries: settings.maxRetries ?? 2,
       ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
     });
   }
