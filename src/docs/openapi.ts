@@ -34,7 +34,13 @@ export const openApiDocs = () =>
           components: {
             securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
           },
-          tags: [{ name: 'System', description: 'Liveness and readiness' }],
+          tags: [
+            { name: 'System', description: 'Liveness and readiness' },
+            { name: 'Auth', description: 'Sign-up, email codes, sign-in, sessions and password reset' },
+            { name: 'Profile', description: 'The signed-in user: profile and picture' },
+            { name: 'Admin', description: 'Doctor review (admins only)' },
+            { name: 'Dev', description: 'Development helpers: the dev mailbox and dev avatar files' },
+          ],
         },
       }),
     );

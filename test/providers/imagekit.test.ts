@@ -92,3 +92,27 @@ describe('avatars through the app with the ImageKit provider', () => {
     expect((await t.container.store.collection(Users).findById(user.id))!.avatarUrl).toBeUndefined();
   });
 });
+
+describe('AVATAR_PROVIDER=imagekit from the environment', () => {
+  test('uploads go to IMAGEKIT_UPLOAD_URL with IMAGEKIT_PRIVATE_KEY, and no dev media route exists', async () => {
+    const t = await buildTestApp({
+      AVATAR_PROVIDER: 'imagekit',
+      IMAGEKIT_PUBLIC_KEY: 'public_env_key',
+      IMAGEKIT_PRIVATE_KEY: 'private_env_key',
+      IMAGEKIT_URL_ENDPOINT: fake.urlEndpoint,
+      IMAGEKIT_UPLOAD_URL: fake.url,
+    });
+    try {
+      const { accessToken } = await createUser(t, { role: 'patient' });
+      const form = new FormData();
+      form.append('avatar', imageFile(PNG_1X1));
+      const res = await t.call('PUT', '/api/v1/me/avatar', { body: form, token: accessToken });
+      expect(res.status).toBe(200);
+      expect(fake.uploads.at(-1)!.privateKey).toBe('private_env_key');
+      expect(res.body.user.avatarUrl).toStartWith(fake.urlEndpoint);
+      expect((await t.app.handle(new Request('http://localhost/media/avatars/x.png'))).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'hv-cfg-')) });
+const production = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'x'.repeat(40),
+  EMAIL_PROVIDER: 'resend',
+  RESEND_API_KEY: 're_live',
+  PAYMENT_PROVIDER: 'razorpay',
+};
+
+describe('accounts settings', () => {
+  test('defaults: argon2id at 64 MiB and 2 passes, codes valid 10 minutes', () => {
+    const config = loadConfig(base());
+    expect(config.PASSWORD_HASH_MEMORY_KIB).toBe(65_536);
+    expect(config.PASSWORD_HASH_TIME_COST).toBe(2);
+    expect(config.OTP_TTL_SECONDS).toBe(600);
+  });
+
+  test('ADMIN_EMAIL without ADMIN_PASSWORD (or the reverse) is refused', () => {
+    expect(() => loadConfig({ ...base(), ADMIN_EMAIL: 'a@b.test' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base(), ADMIN_PASSWORD: 'long enough' })).toThrow(/ADMIN_EMAIL/);
+  });
+
+  test('production refuses a cheap password hash', () => {
+    expect(() => loadConfig({ ...base(), ...production, PASSWORD_HASH_MEMORY_KIB: '64' })).toThrow(
+      /PASSWORD_HASH_MEMORY_KIB/,
+    );
+    expect(loadConfig({ ...base(), ...production }).PASSWORD_HASH_MEMORY_KIB).toBe(65_536);
+  });
+
+  test('argon2 memory below 8 KiB and OTP lifetimes under a minute are not valid values', () => {
+    expect(() => loadConfig({ ...base(), PASSWORD_HASH_MEMORY_KIB: '4' })).toThrow(
+      /PASSWORD_HASH_MEMORY_KIB/,
+    );
+    expect(() => loadConfig({ ...base(), OTP_TTL_SECONDS: '10' })).toThrow(/OTP_TTL_SECONDS/);
+  });
+});
