@@ -162,7 +162,9 @@ class SqliteCollection implements EngineCollection {
       update.$push !== undefined ||
       Object.keys(update.$set ?? {}).some((path) => path.includes('.'));
     const run = (): Row | null => {
-      const row = statement.get(...params);
+      // `all`, not `get`: a `get` leaves UPDATE ... RETURNING un-reset, its transaction open, and the WAL
+      // can then never restart, growing by a page per update and slowing every later read.
+      const row = statement.all(...params)[0] ?? null;
       if (row && verify) {
         const doc = this.toDoc(row);
         if (!this.check.Check(doc))
