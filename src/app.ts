@@ -3,8 +3,10 @@ import { Elysia, t } from 'elysia';
 import type { Container } from './container.ts';
 import { openApiDocs } from './docs/openapi.ts';
 import { adminController } from './modules/admin/admin.controller.ts';
+import { appointmentsController } from './modules/appointments/appointments.controller.ts';
 import { authController } from './modules/auth/auth.controller.ts';
 import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
+import { doctorsController } from './modules/doctors/doctors.controller.ts';
 import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
@@ -32,7 +34,7 @@ export function createApp(container: Container) {
         origin: [...config.CORS_ORIGINS],
         credentials: true,
         allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
-        exposeHeaders: ['x-request-id', 'retry-after'],
+        exposeHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed'],
         maxAge: 600,
       }),
     )
@@ -65,7 +67,9 @@ export function createApp(container: Container) {
         .use(authController(container))
         .use(usersController(container))
         .use(adminController(container))
-        .use(devMailboxController(container)),
+        .use(devMailboxController(container))
+        .use(doctorsController(container))
+        .use(appointmentsController(container)),
     );
 }
 

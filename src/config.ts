@@ -47,6 +47,8 @@ export const EnvSchema = T.Object({
   BOOKING_HOLD_SECONDS: T.Integer({ ...Seconds, default: 900 }),
   HOLD_SWEEP_SECONDS: T.Integer({ ...Seconds, default: 30 }),
   SLOT_HORIZON_DAYS: T.Integer({ minimum: 1, maximum: 730, default: 90 }),
+  MAX_SLOTS_PER_REQUEST: T.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+  MAX_HOLDS_PER_PATIENT: T.Integer({ minimum: 1, maximum: 100, default: 3 }),
   RATE_LIMITS_ENABLED: T.Boolean({ default: true }),
   PASSWORD_HASH_MEMORY_KIB: T.Integer({ minimum: 8, maximum: 4_194_304, default: 65_536 }),
   PASSWORD_HASH_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),

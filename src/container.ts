@@ -2,6 +2,9 @@ import type { Config } from './config.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { CollectionDef } from './db/types.ts';
 import { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
+import { Appointments } from './modules/appointments/appointments.model.ts';
+import { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
+import { AppointmentsService } from './modules/appointments/appointments.service.ts';
 import { AccountsService } from './modules/auth/accounts.service.ts';
 import { Otps, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
 import { OtpService } from './modules/auth/otp.service.ts';
@@ -10,6 +13,13 @@ import { PasswordHasher } from './modules/auth/password-hasher.ts';
 import { RefreshTokensRepository } from './modules/auth/refresh-tokens.repository.ts';
 import { SessionsRepository } from './modules/auth/sessions.repository.ts';
 import { TokenService } from './modules/auth/tokens.service.ts';
+import { DoctorsService } from './modules/doctors/doctors.service.ts';
+import { Slots } from './modules/doctors/slots.model.ts';
+import { SlotsRepository } from './modules/doctors/slots.repository.ts';
+import { SlotsService } from './modules/doctors/slots.service.ts';
+import { IdempotencyKeys } from './modules/idempotency/idempotency.model.ts';
+import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.ts';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
 import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
 import { RateLimitsRepository } from './modules/rate-limits/rate-limits.repository.ts';
 import { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
@@ -27,7 +37,17 @@ import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 
 /** Every collection the platform declares; the store creates them and their indexes at boot. */
-export const collections: CollectionDef[] = [Users, Sessions, RefreshTokens, Otps, RateLimits, DevMailbox];
+export const collections: CollectionDef[] = [
+  Users,
+  Sessions,
+  RefreshTokens,
+  Otps,
+  RateLimits,
+  DevMailbox,
+  Slots,
+  Appointments,
+  IdempotencyKeys,
+];
 
 export interface Container {
   config: Config;
@@ -42,6 +62,12 @@ export interface Container {
   doctorReview: DoctorReviewService;
   email: EmailProvider;
   avatars: AvatarProvider;
+  slotsRepo: SlotsRepository;
+  appointmentsRepo: AppointmentsRepository;
+  doctors: DoctorsService;
+  slots: SlotsService;
+  appointments: AppointmentsService;
+  idempotency: IdempotencyService;
   close(): Promise<void>;
 }
 
@@ -109,6 +135,18 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
   });
   const profiles = new ProfileService(usersRepo, avatarService, clock);
   const doctorReview = new DoctorReviewService(usersRepo, email, clock, logger);
+  const slotsRepo = new SlotsRepository(store);
+  const appointmentsRepo = new AppointmentsRepository(store);
+  const doctors = new DoctorsService(usersRepo);
+  const slots = new SlotsService(slotsRepo, usersRepo, clock, {
+    horizonDays: config.SLOT_HORIZON_DAYS,
+    maxPerRequest: config.MAX_SLOTS_PER_REQUEST,
+  });
+  const appointments = new AppointmentsService(appointmentsRepo, slotsRepo, usersRepo, clock, logger, {
+    holdSeconds: config.BOOKING_HOLD_SECONDS,
+    maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
+  });
+  const idempotency = new IdempotencyService(new IdempotencyRepository(store), clock);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     await accounts.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   }
@@ -126,6 +164,12 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     doctorReview,
     email,
     avatars,
+    slotsRepo,
+    appointmentsRepo,
+    doctors,
+    slots,
+    appointments,
+    idempotency,
     async close() {
       await store.close();
     },

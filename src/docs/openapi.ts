@@ -39,6 +39,8 @@ export const openApiDocs = () =>
             { name: 'Auth', description: 'Sign-up, email codes, sign-in, sessions and password reset' },
             { name: 'Profile', description: 'The signed-in user: profile and picture' },
             { name: 'Admin', description: 'Doctor review (admins only)' },
+            { name: 'Doctors', description: "The doctor directory and doctors' own time slots" },
+            { name: 'Appointments', description: 'Booking holds: hold a slot while paying, read, cancel' },
             { name: 'Dev', description: 'Development helpers: the dev mailbox and dev avatar files' },
           ],
         },

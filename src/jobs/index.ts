@@ -13,8 +13,16 @@ export interface Jobs {
 }
 
 /** The recurring jobs of a container; each is a plain async function of its dependencies. */
-export function jobSpecs(_container: Container): JobSpec[] {
-  return [];
+export function jobSpecs(container: Container): JobSpec[] {
+  const { config, appointments, idempotency } = container;
+  return [
+    {
+      name: 'hold-sweeper',
+      everySeconds: config.HOLD_SWEEP_SECONDS,
+      run: () => appointments.expireLapsedHolds(),
+    },
+    { name: 'idempotency-keys-purge', everySeconds: 60, run: () => idempotency.purgeExpired() },
+  ];
 }
 
 /** Starts each job on its own schedule; a run never overlaps the previous one of the same job. */

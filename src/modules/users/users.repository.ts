@@ -1,4 +1,5 @@
-import type { Filter, Page, Store } from '../../db/index.ts';
+import { encodeCursor, normalizeSort } from '../../db/cursor.ts';
+import type { Filter, Page, SortSpec, Store } from '../../db/index.ts';
 import { ConflictError, DuplicateKeyError } from '../../shared/errors.ts';
 import { type ApprovalStatus, type DoctorProfile, type UserDoc, Users } from './users.model.ts';
 
@@ -82,6 +83,46 @@ export class UsersRepository {
       { role: 'doctor', 'doctor.approvalStatus': status },
       { sort: { createdAt: 1 }, limit: page.limit, cursor: page.cursor ?? null },
     );
+  }
+
+  /** A doctor patients may see and book: approved. Null for pending, rejected, non-doctors and unknown ids. */
+  findApprovedDoctor(id: string): Promise<UserDoc | null> {
+    return this.users.findOne({ _id: id, role: 'doctor', 'doctor.approvalStatus': 'approved' });
+  }
+
+  /**
+   * Approved doctors by name, optionally of one specialty (exact) and with `q` in their name (any case).
+   * The name match runs over the indexed listing in batches, so a rare `q` reads more documents.
+   */
+  async pageApprovedDoctors(query: {
+    specialty?: string | undefined;
+    q?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<Page<UserDoc>> {
+    const filter: Filter = { role: 'doctor', 'doctor.approvalStatus': 'approved' };
+    if (query.specialty) filter['doctor.specialty'] = query.specialty;
+    const sort: SortSpec = { name: 1 };
+    const needle = query.q?.trim().toLocaleLowerCase();
+    if (!needle) return this.users.find(filter, { sort, limit: query.limit, cursor: query.cursor ?? null });
+
+    const matches: UserDoc[] = [];
+    let cursor: string | null = query.cursor ?? null;
+    scan: do {
+      const batch = await this.users.find(filter, { sort, limit: 200, cursor });
+      for (const doc of batch.items) {
+        if (!doc.name.toLocaleLowerCase().includes(needle)) continue;
+        matches.push(doc);
+        if (matches.length > query.limit) break scan;
+      }
+      cursor = batch.nextCursor;
+    } while (cursor);
+    const items = matches.slice(0, query.limit);
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: matches.length > query.limit && last ? encodeCursor(normalizeSort(sort), last) : null,
+    };
   }
 
   /** Moves a pending doctor to approved or rejected; null when the doctor is not pending (or absent). */

@@ -1,0 +1,158 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { t } from 'elysia';
+import { defineCollection } from '../../db/index.ts';
+import { ID_PATTERN } from '../../shared/ids.ts';
+
+/**
+ * Appointment states, each change one conditional write on `pending_payment`:
+ *   pending_payment -> confirmed   payment captured (payments issue; also moves the slot held -> booked)
+ *   pending_payment -> expired     the hold lapsed: by the sweeper, or by the patient who claims the slot next
+ *   pending_payment -> cancelled   the patient cancels the unpaid hold; the slot reopens at once
+ * The other states are final. At most one appointment per slot is active (pending_payment or confirmed):
+ * a partial unique index in the store guarantees it.
+ */
+export const APPOINTMENT_STATUSES = ['pending_payment', 'confirmed', 'expired', 'cancelled'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+export const APPOINTMENT_TRANSITIONS: Readonly<Record<AppointmentStatus, readonly AppointmentStatus[]>> = {
+  pending_payment: ['confirmed', 'expired', 'cancelled'],
+  confirmed: [],
+  expired: [],
+  cancelled: [],
+};
+export const ACTIVE_APPOINTMENT_STATUSES = ['pending_payment', 'confirmed'] as const;
+export const canAppointmentMove = (from: AppointmentStatus, to: AppointmentStatus): boolean =>
+  APPOINTMENT_TRANSITIONS[from].includes(to);
+
+export const APPOINTMENT_PAGE_DEFAULT = 20;
+export const APPOINTMENT_PAGE_MAX = 100;
+
+const AppointmentStatusSchema = Type.Union([
+  Type.Literal('pending_payment'),
+  Type.Literal('confirmed'),
+  Type.Literal('expired'),
+  Type.Literal('cancelled'),
+]);
+
+export const AppointmentDoc = Type.Object(
+  {
+    _id: Type.String(),
+    patientId: Type.String(),
+    doctorId: Type.String(),
+    slotId: Type.String(),
+    /** Copied from the slot at hold time; a slot's times never change. */
+    startsAt: Type.Date(),
+    endsAt: Type.Date(),
+    status: AppointmentStatusSchema,
+    /** The doctor's fee when the hold was made; the client never sets it. */
+    feePaise: Type.Integer({ minimum: 0 }),
+    holdExpiresAt: Type.Date(),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    createdAt: Type.Date(),
+    updatedAt: Type.Date(),
+    expiredAt: Type.Optional(Type.Date()),
+    cancelledAt: Type.Optional(Type.Date()),
+  },
+  { additionalProperties: false },
+);
+export type AppointmentDoc = Static<typeof AppointmentDoc>;
+
+export const Appointments = defineCollection({
+  name: 'appointments',
+  schema: AppointmentDoc,
+  indexes: [
+    // No double booking, by the store: one active appointment per slot.
+    {
+      keys: { slotId: 1 },
+      unique: true,
+      partial: { status: { $in: [...ACTIVE_APPOINTMENT_STATUSES] } },
+      name: 'appointments__active_slot',
+    },
+    // A patient's unpaid holds, and their listing.
+    { keys: { patientId: 1, status: 1, holdExpiresAt: 1 } },
+    { keys: { doctorId: 1, status: 1 } },
+    // The sweeper's scan for lapsed holds.
+    { keys: { status: 1, holdExpiresAt: 1 } },
+  ],
+});
+
+const IsoInstant = t.String({ format: 'date-time' });
+
+export const Appointment = t.Object(
+  {
+    id: t.String(),
+    patientId: t.String(),
+    doctorId: t.String(),
+    slotId: t.String(),
+    startsAt: IsoInstant,
+    endsAt: IsoInstant,
+    status: t.UnionEnum(APPOINTMENT_STATUSES),
+    feePaise: t.Integer({ description: "The doctor's fee at hold time, in paise" }),
+    holdExpiresAt: t.String({
+      format: 'date-time',
+      description: 'Pay before this instant or the hold lapses',
+    }),
+    reason: t.Optional(t.String()),
+    createdAt: IsoInstant,
+    updatedAt: IsoInstant,
+    expiredAt: t.Optional(IsoInstant),
+    cancelledAt: t.Optional(IsoInstant),
+  },
+  { title: 'Appointment' },
+);
+export type Appointment = Static<typeof Appointment>;
+
+export const AppointmentEnvelope = t.Object({ appointment: Appointment });
+export const AppointmentPage = t.Object({
+  items: t.Array(Appointment),
+  nextCursor: t.Union([t.String(), t.Null()]),
+});
+
+export const AppointmentIdParams = t.Object({ id: t.String({ pattern: ID_PATTERN }) });
+
+/** Only these fields are read; price, status and anything else a client sends are dropped. */
+export const HoldBody = t.Object({
+  slotId: t.String({ pattern: ID_PATTERN }),
+  reason: t.Optional(t.String({ maxLength: 500 })),
+});
+export type HoldBody = Static<typeof HoldBody>;
+
+export const IdempotencyHeaders = t.Object(
+  {
+    'idempotency-key': t.Optional(
+      t.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[\\x21-\\x7E]+$',
+        description: 'Retries with the same key and body within 24 h return the first response',
+      }),
+    ),
+  },
+  // Other headers (authorization among them) pass through untouched.
+  { additionalProperties: true },
+);
+
+export const AppointmentsQuery = t.Object({
+  status: t.Optional(t.UnionEnum(APPOINTMENT_STATUSES)),
+  limit: t.Optional(
+    t.Integer({ minimum: 1, maximum: APPOINTMENT_PAGE_MAX, default: APPOINTMENT_PAGE_DEFAULT }),
+  ),
+  cursor: t.Optional(t.String({ maxLength: 2048 })),
+});
+export type AppointmentsQuery = Static<typeof AppointmentsQuery>;
+
+export const toAppointment = (doc: AppointmentDoc): Appointment => ({
+  id: doc._id,
+  patientId: doc.patientId,
+  doctorId: doc.doctorId,
+  slotId: doc.slotId,
+  startsAt: doc.startsAt.toISOString(),
+  endsAt: doc.endsAt.toISOString(),
+  status: doc.status,
+  feePaise: doc.feePaise,
+  holdExpiresAt: doc.holdExpiresAt.toISOString(),
+  ...(doc.reason === undefined ? {} : { reason: doc.reason }),
+  createdAt: doc.createdAt.toISOString(),
+  updatedAt: doc.updatedAt.toISOString(),
+  ...(doc.expiredAt ? { expiredAt: doc.expiredAt.toISOString() } : {}),
+  ...(doc.cancelledAt ? { cancelledAt: doc.cancelledAt.toISOString() } : {}),
+});

@@ -1,0 +1,96 @@
+import type { InsertDoc } from '../../db/collection.ts';
+import type { Filter, Page, Store } from '../../db/index.ts';
+import {
+  ACTIVE_APPOINTMENT_STATUSES,
+  type AppointmentDoc,
+  type AppointmentStatus,
+  Appointments,
+  canAppointmentMove,
+} from './appointments.model.ts';
+
+/** Appointment documents. Every state change is one conditional write on the expected state. */
+export class AppointmentsRepository {
+  constructor(private readonly store: Store) {}
+
+  private get appointments() {
+    return this.store.collection(Appointments);
+  }
+
+  /** Throws DuplicateKeyError when the slot already has an active appointment. */
+  insert(doc: InsertDoc<AppointmentDoc>): Promise<AppointmentDoc> {
+    return this.appointments.insertOne(doc);
+  }
+
+  findById(id: string): Promise<AppointmentDoc | null> {
+    return this.appointments.findById(id);
+  }
+
+  /** Unpaid holds of the patient that still hold their slot at `now`. */
+  countLiveHolds(patientId: string, now: Date): Promise<number> {
+    return this.appointments.count({ patientId, status: 'pending_payment', holdExpiresAt: { $gt: now } });
+  }
+
+  /** Active (pending or confirmed) appointments on the slot other than `exceptId`: at most one exists. */
+  findActiveOnSlot(slotId: string, exceptId: string): Promise<AppointmentDoc[]> {
+    return this.appointments.findAll({
+      slotId,
+      status: { $in: [...ACTIVE_APPOINTMENT_STATUSES] },
+      _id: { $ne: exceptId },
+    });
+  }
+
+  /** Unpaid holds whose time is up, oldest first. */
+  findLapsed(now: Date, limit: number): Promise<AppointmentDoc[]> {
+    return this.appointments.findAll(
+      { status: 'pending_payment', holdExpiresAt: { $lte: now } },
+      { sort: { holdExpiresAt: 1 }, limit },
+    );
+  }
+
+  private move(
+    id: string,
+    from: AppointmentStatus,
+    to: AppointmentStatus,
+    condition: Filter,
+    set: Partial<AppointmentDoc>,
+  ): Promise<AppointmentDoc | null> {
+    if (!canAppointmentMove(from, to)) throw new Error(`Appointment cannot move from ${from} to ${to}`);
+    return this.appointments.findOneAndUpdate(
+      { _id: id, status: from, ...condition },
+      { $set: { ...set, status: to } },
+    );
+  }
+
+  /** pending_payment -> expired once the hold has lapsed; of concurrent callers exactly one gets the doc. */
+  markExpired(id: string, now: Date): Promise<AppointmentDoc | null> {
+    return this.move(
+      id,
+      'pending_payment',
+      'expired',
+      { holdExpiresAt: { $lte: now } },
+      { expiredAt: now, updatedAt: now },
+    );
+  }
+
+  /** pending_payment -> cancelled by its patient. */
+  cancel(id: string, patientId: string, now: Date): Promise<AppointmentDoc | null> {
+    return this.move(id, 'pending_payment', 'cancelled', { patientId }, { cancelledAt: now, updatedAt: now });
+  }
+
+  /** Removes a hold that lost the per-patient limit before anyone was told of it. */
+  withdraw(id: string): Promise<boolean> {
+    return this.appointments.deleteOne({ _id: id, status: 'pending_payment' });
+  }
+
+  /** Newest first; `party` is the patient's or the doctor's own id. */
+  page(
+    party: { patientId: string } | { doctorId: string },
+    status: AppointmentStatus | undefined,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<AppointmentDoc>> {
+    return this.appointments.find(
+      { ...party, ...(status ? { status } : {}) },
+      { sort: { _id: -1 }, limit: page.limit, cursor: page.cursor ?? null },
+    );
+  }
+}

@@ -1,0 +1,204 @@
+import type { Page } from '../../db/index.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { ConflictError, DuplicateKeyError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { isApprovedDoctor } from '../doctors/doctors.model.ts';
+import type { SlotsRepository } from '../doctors/slots.repository.ts';
+import type { Role } from '../users/users.model.ts';
+import type { UsersRepository } from '../users/users.repository.ts';
+import {
+  APPOINTMENT_PAGE_DEFAULT,
+  type AppointmentDoc,
+  type AppointmentsQuery,
+  type HoldBody,
+} from './appointments.model.ts';
+import type { AppointmentsRepository } from './appointments.repository.ts';
+
+export interface HoldRules {
+  /** How long a hold lasts (`BOOKING_HOLD_SECONDS`). */
+  holdSeconds: number;
+  /** Unpaid holds a patient may have at once (`MAX_HOLDS_PER_PATIENT`). */
+  maxHoldsPerPatient: number;
+}
+
+export interface Viewer {
+  id: string;
+  role: Role;
+}
+
+export interface SweepResult {
+  /** Appointments this run moved pending_payment -> expired. */
+  expired: number;
+  /** Slots this run reopened. */
+  reopened: number;
+}
+
+const SWEEP_BATCH = 200;
+
+const slotUnavailable = (message = 'The slot cannot be booked now') =>
+  new ConflictError('SLOT_UNAVAILABLE', message);
+
+const tooManyHolds = (max: number) =>
+  new ConflictError(
+    'TOO_MANY_HOLDS',
+    `You already hold ${max} unpaid appointments; pay for or cancel one before holding another`,
+  );
+
+/** Booking holds: claiming a slot while the patient pays, cancelling, and letting lapsed holds go. */
+export class AppointmentsService {
+  constructor(
+    private readonly appointments: AppointmentsRepository,
+    private readonly slots: SlotsRepository,
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly rules: HoldRules,
+  ) {}
+
+  /**
+   * Holds the slot for the patient until `holdExpiresAt`. The claim is one conditional write on the slot
+   * (open, or held by a lapsed hold); the appointment insert is backed by the store's one-active-per-slot
+   * index; the per-patient limit is checked before and verified after, so concurrent holds of one
+   * patient cannot exceed it.
+   */
+  async hold(patientId: string, input: HoldBody): Promise<AppointmentDoc> {
+    const now = this.clock.now();
+    const slot = await this.slots.findById(input.slotId);
+    if (!slot) throw new NotFoundError('No such slot', 'SLOT_NOT_FOUND');
+    const doctor = await this.users.findById(slot.doctorId);
+    if (!isApprovedDoctor(doctor)) throw slotUnavailable('The doctor is not taking bookings');
+    if (slot.startsAt <= now) throw slotUnavailable('The slot has already started');
+    const lapsed = slot.status === 'held' && slot.holdExpiresAt !== undefined && slot.holdExpiresAt <= now;
+    if (slot.status !== 'open' && !lapsed) throw slotUnavailable();
+    const max = this.rules.maxHoldsPerPatient;
+    if ((await this.appointments.countLiveHolds(patientId, now)) >= max) throw tooManyHolds(max);
+
+    const appointmentId = newId();
+    const holdEnds = now.getTime() + this.rules.holdSeconds * 1000;
+    // A hold never outlasts the start of the consultation.
+    const holdExpiresAt = new Date(Math.min(holdEnds, slot.startsAt.getTime()));
+    const claimed = await this.slots.claim(slot._id, appointmentId, now, holdExpiresAt);
+    if (!claimed) throw slotUnavailable();
+
+    let appointment: AppointmentDoc;
+    try {
+      await this.retireLapsedHolders(slot._id, appointmentId, now);
+      appointment = await this.appointments.insert({
+        _id: appointmentId,
+        patientId,
+        doctorId: slot.doctorId,
+        slotId: slot._id,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+        status: 'pending_payment',
+        feePaise: doctor.doctor.consultationFeePaise,
+        holdExpiresAt,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      await this.slots.release(slot._id, appointmentId, now);
+      if (error instanceof DuplicateKeyError) throw slotUnavailable();
+      throw error;
+    }
+
+    if ((await this.appointments.countLiveHolds(patientId, now)) > max) {
+      // A concurrent hold of the same patient got in too; this one steps back, unseen by anyone.
+      await this.appointments.withdraw(appointmentId);
+      await this.slots.release(slot._id, appointmentId, now);
+      throw tooManyHolds(max);
+    }
+    this.logger.info('hold placed', { appointmentId, slotId: slot._id, patientId });
+    return appointment;
+  }
+
+  /** pending_payment -> cancelled by its patient; the slot reopens at once. */
+  async cancel(patientId: string, appointmentId: string): Promise<AppointmentDoc> {
+    const existing = await this.appointments.findById(appointmentId);
+    if (!existing || existing.patientId !== patientId) throw this.notFound();
+    const now = this.clock.now();
+    const cancelled = await this.appointments.cancel(appointmentId, patientId, now);
+    if (!cancelled) {
+      const current = (await this.appointments.findById(appointmentId)) ?? existing;
+      throw new ConflictError(
+        'APPOINTMENT_NOT_CANCELLABLE',
+        `Only an unpaid hold can be cancelled; this appointment is ${current.status}`,
+        { status: current.status },
+      );
+    }
+    await this.slots.release(cancelled.slotId, cancelled._id, now);
+    this.logger.info('hold cancelled', { appointmentId, slotId: cancelled.slotId });
+    return cancelled;
+  }
+
+  /** Its patient, its doctor or an admin may read an appointment; anyone else gets 404. */
+  async get(viewer: Viewer, appointmentId: string): Promise<AppointmentDoc> {
+    const appointment = await this.appointments.findById(appointmentId);
+    if (
+      !appointment ||
+      (viewer.role !== 'admin' && appointment.patientId !== viewer.id && appointment.doctorId !== viewer.id)
+    ) {
+      throw this.notFound();
+    }
+    return appointment;
+  }
+
+  /** A patient's own appointments, or a doctor's appointments with them; newest first. */
+  list(viewer: Viewer, query: AppointmentsQuery): Promise<Page<AppointmentDoc>> {
+    if (viewer.role === 'admin') throw new ForbiddenError('Your role cannot do this');
+    const party = viewer.role === 'doctor' ? { doctorId: viewer.id } : { patientId: viewer.id };
+    return this.appointments.page(party, query.status, {
+      limit: query.limit ?? APPOINTMENT_PAGE_DEFAULT,
+      cursor: query.cursor,
+    });
+  }
+
+  /**
+   * The sweeper: every lapsed unpaid hold becomes `expired` (a conditional write, so with several
+   * instances and concurrent claimers each is expired exactly once) and its slot reopens if that
+   * appointment still holds it. Then a backstop reopens lapsed slots whose holder is gone or final.
+   */
+  async expireLapsedHolds(): Promise<SweepResult> {
+    const now = this.clock.now();
+    const result: SweepResult = { expired: 0, reopened: 0 };
+    for (let round = 0; round < 100; round++) {
+      const lapsed = await this.appointments.findLapsed(now, SWEEP_BATCH);
+      for (const appointment of lapsed) {
+        if (!(await this.expire(appointment._id, now, 'sweeper'))) continue;
+        result.expired++;
+        if (await this.slots.release(appointment.slotId, appointment._id, now)) result.reopened++;
+      }
+      if (lapsed.length < SWEEP_BATCH) break;
+    }
+    for (const slot of await this.slots.findLapsedHolds(now, SWEEP_BATCH)) {
+      if (!slot.heldBy) continue;
+      const holder = await this.appointments.findById(slot.heldBy);
+      // A holder still pending or confirmed is the payment flow's business, not the sweeper's.
+      if (holder && (holder.status === 'pending_payment' || holder.status === 'confirmed')) continue;
+      if (await this.slots.release(slot._id, slot.heldBy, now)) result.reopened++;
+    }
+    if (result.expired || result.reopened) this.logger.info('holds swept', { ...result });
+    return result;
+  }
+
+  /** The claimer of a slot with a lapsed hold expires the previous holder itself, before its insert. */
+  private async retireLapsedHolders(slotId: string, claimerId: string, now: Date): Promise<void> {
+    for (const previous of await this.appointments.findActiveOnSlot(slotId, claimerId)) {
+      if (previous.status === 'pending_payment' && previous.holdExpiresAt <= now) {
+        await this.expire(previous._id, now, 'claim');
+      }
+    }
+  }
+
+  private async expire(appointmentId: string, now: Date, by: 'sweeper' | 'claim'): Promise<boolean> {
+    const expired = await this.appointments.markExpired(appointmentId, now);
+    if (expired) this.logger.info('hold expired', { appointmentId, slotId: expired.slotId, by });
+    return expired !== null;
+  }
+
+  private notFound(): NotFoundError {
+    return new NotFoundError('No such appointment', 'APPOINTMENT_NOT_FOUND');
+  }
+}

@@ -1,0 +1,104 @@
+import type { InsertDoc } from '../../db/collection.ts';
+import type { Filter, Page, Store } from '../../db/index.ts';
+import { type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
+
+/** Open, or held by a hold that has lapsed: either way a patient may claim it now. */
+const claimable = (now: Date): Filter => ({
+  $or: [{ status: 'open' }, { status: 'held', holdExpiresAt: { $lte: now } }],
+});
+
+const range = (from: Date, to: Date) => ({ $gte: from, $lt: to });
+
+/** Slot documents. Every state change is one conditional write on the expected state. */
+export class SlotsRepository {
+  constructor(private readonly store: Store) {}
+
+  private get slots() {
+    return this.store.collection(Slots);
+  }
+
+  /** Runs `work` atomically, with a repository bound to the transaction. */
+  transaction<R>(work: (slots: SlotsRepository) => Promise<R>): Promise<R> {
+    return this.store.transaction((tx) => work(new SlotsRepository(tx)));
+  }
+
+  insertMany(docs: InsertDoc<SlotDoc>[]): Promise<SlotDoc[]> {
+    return this.slots.insertMany(docs);
+  }
+
+  findById(id: string): Promise<SlotDoc | null> {
+    return this.slots.findById(id);
+  }
+
+  /** The doctor's slots starting in [from, to), ascending; a transaction reads them to check overlaps. */
+  findStartingBetween(doctorId: string, from: Date, to: Date): Promise<SlotDoc[]> {
+    return this.slots.findAll({ doctorId, startsAt: range(from, to) }, { sort: { startsAt: 1 } });
+  }
+
+  /** What a patient may book: claimable now, starting in the future within [from, to). */
+  pageBookable(
+    doctorId: string,
+    window: { from: Date; to: Date },
+    now: Date,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<SlotDoc>> {
+    return this.slots.find(
+      { doctorId, startsAt: { $gte: window.from, $gt: now, $lt: window.to }, ...claimable(now) },
+      { sort: { startsAt: 1 }, limit: page.limit, cursor: page.cursor ?? null },
+    );
+  }
+
+  /** The doctor's own slots in [from, to), optionally in one effective state at `now`. */
+  pageOwn(
+    doctorId: string,
+    window: { from: Date; to: Date },
+    status: SlotStatus | undefined,
+    now: Date,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<SlotDoc>> {
+    const byStatus: Filter =
+      status === 'open'
+        ? claimable(now)
+        : status === 'held'
+          ? { status: 'held', holdExpiresAt: { $gt: now } }
+          : status === 'booked'
+            ? { status: 'booked' }
+            : {};
+    return this.slots.find(
+      { doctorId, startsAt: range(window.from, window.to), ...byStatus },
+      { sort: { startsAt: 1 }, limit: page.limit, cursor: page.cursor ?? null },
+    );
+  }
+
+  /**
+   * open -> held, or a lapsed held -> held by `appointmentId`: one conditional write, so of any number
+   * of concurrent claims exactly one succeeds. Returns the held slot, or null when it is not claimable.
+   */
+  claim(slotId: string, appointmentId: string, now: Date, holdExpiresAt: Date): Promise<SlotDoc | null> {
+    return this.slots.findOneAndUpdate(
+      { _id: slotId, startsAt: { $gt: now }, ...claimable(now) },
+      { $set: { status: 'held', heldBy: appointmentId, holdExpiresAt, updatedAt: now } },
+    );
+  }
+
+  /** held -> open, only while the slot is still held by this appointment (a later claim wins). */
+  release(slotId: string, appointmentId: string, now: Date): Promise<boolean> {
+    return this.slots.updateOne(
+      { _id: slotId, status: 'held', heldBy: appointmentId },
+      { $set: { status: 'open', updatedAt: now }, $unset: { heldBy: true, holdExpiresAt: true } },
+    );
+  }
+
+  /** Held slots whose hold has lapsed, oldest first (the sweeper's backstop). */
+  findLapsedHolds(now: Date, limit: number): Promise<SlotDoc[]> {
+    return this.slots.findAll(
+      { status: 'held', holdExpiresAt: { $lte: now } },
+      { sort: { holdExpiresAt: 1 }, limit },
+    );
+  }
+
+  /** Deletes the doctor's slot if it is open (or its hold lapsed); false when held, booked or not theirs. */
+  deleteIfFree(doctorId: string, slotId: string, now: Date): Promise<boolean> {
+    return this.slots.deleteOne({ _id: slotId, doctorId, ...claimable(now) });
+  }
+}

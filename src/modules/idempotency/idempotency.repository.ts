@@ -1,0 +1,63 @@
+import type { InsertDoc } from '../../db/collection.ts';
+import type { Store } from '../../db/index.ts';
+import { DuplicateKeyError } from '../../shared/errors.ts';
+import { type IdempotencyDoc, IdempotencyKeys } from './idempotency.model.ts';
+
+type Fresh = Pick<IdempotencyDoc, 'scope' | 'requestHash' | 'leaseId' | 'leaseExpiresAt' | 'expiresAt'>;
+
+/** Idempotency records; the unique (userId, key) index decides which of concurrent first requests runs. */
+export class IdempotencyRepository {
+  constructor(private readonly store: Store) {}
+
+  private get keys() {
+    return this.store.collection(IdempotencyKeys);
+  }
+
+  /** The new record, or null when the user already has one under this key. */
+  async tryCreate(doc: InsertDoc<IdempotencyDoc>): Promise<IdempotencyDoc | null> {
+    try {
+      return await this.keys.insertOne(doc);
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return null;
+      throw error;
+    }
+  }
+
+  find(userId: string, key: string): Promise<IdempotencyDoc | null> {
+    return this.keys.findOne({ userId, key });
+  }
+
+  /** Restarts an expired record or a dead request's lease, unless someone else took it first. */
+  takeOver(previous: IdempotencyDoc, fresh: Fresh, now: Date): Promise<IdempotencyDoc | null> {
+    return this.keys.findOneAndUpdate(
+      { _id: previous._id, leaseId: previous.leaseId },
+      {
+        $set: { ...fresh, state: 'in_progress', createdAt: now, updatedAt: now },
+        $unset: { response: true },
+      },
+    );
+  }
+
+  complete(
+    id: string,
+    leaseId: string,
+    response: { status: number; body: string },
+    now: Date,
+  ): Promise<boolean> {
+    return this.keys.updateOne(
+      { _id: id, leaseId, state: 'in_progress' },
+      { $set: { state: 'completed', response, updatedAt: now } },
+    );
+  }
+
+  release(id: string, leaseId: string): Promise<boolean> {
+    return this.keys.deleteOne({ _id: id, leaseId, state: 'in_progress' });
+  }
+
+  /** Deletes up to `limit` records past their 24 hours; returns how many. */
+  async purgeExpired(now: Date, limit: number): Promise<number> {
+    let purged = 0;
+    while (purged < limit && (await this.keys.deleteOne({ expiresAt: { $lte: now } }))) purged++;
+    return purged;
+  }
+}
