@@ -76,6 +76,13 @@ export const Appointments = defineCollection({
 });
 
 const IsoInstant = t.String({ format: 'date-time' });
+// Explicit literals: a union enum would give an optional query parameter a default.
+const AppointmentStatusParam = t.Union([
+  t.Literal('pending_payment'),
+  t.Literal('confirmed'),
+  t.Literal('expired'),
+  t.Literal('cancelled'),
+]);
 
 export const Appointment = t.Object(
   {
@@ -85,7 +92,7 @@ export const Appointment = t.Object(
     slotId: t.String(),
     startsAt: IsoInstant,
     endsAt: IsoInstant,
-    status: t.UnionEnum(APPOINTMENT_STATUSES),
+    status: AppointmentStatusParam,
     feePaise: t.Integer({ description: "The doctor's fee at hold time, in paise" }),
     holdExpiresAt: t.String({
       format: 'date-time',
@@ -132,7 +139,7 @@ export const IdempotencyHeaders = t.Object(
 );
 
 export const AppointmentsQuery = t.Object({
-  status: t.Optional(t.UnionEnum(APPOINTMENT_STATUSES)),
+  status: t.Optional(AppointmentStatusParam),
   limit: t.Optional(
     t.Integer({ minimum: 1, maximum: APPOINTMENT_PAGE_MAX, default: APPOINTMENT_PAGE_DEFAULT }),
   ),

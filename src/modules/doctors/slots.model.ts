@@ -59,6 +59,9 @@ export const Slots = defineCollection({
 export const SKIP_REASONS = ['IN_PAST', 'BEYOND_HORIZON', 'OVERLAP', 'DST_GAP'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+// Explicit literals: a union enum would give an optional query parameter a default.
+const SlotStatusSchema = t.Union([t.Literal('open'), t.Literal('held'), t.Literal('booked')]);
+
 const IsoInstant = t.String({ format: 'date-time', examples: ['2030-01-07T09:00:00Z'] });
 const LocalDate = t.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2030-01-07'] });
 const LocalTime = t.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', examples: ['09:00'] });
@@ -106,7 +109,7 @@ export const OwnSlot = t.Object(
     doctorId: t.String(),
     startsAt: IsoInstant,
     endsAt: IsoInstant,
-    status: t.UnionEnum(SLOT_STATUSES, {
+    status: t.Union([t.Literal('open'), t.Literal('held'), t.Literal('booked')], {
       description: 'Effective state: a held slot whose hold has lapsed shows as open',
     }),
     appointmentId: t.Optional(t.String()),
@@ -120,7 +123,12 @@ export type OwnSlot = Static<typeof OwnSlot>;
 export const SkippedSlot = t.Object({
   startsAt: IsoInstant,
   endsAt: IsoInstant,
-  reason: t.UnionEnum(SKIP_REASONS),
+  reason: t.Union([
+    t.Literal('IN_PAST'),
+    t.Literal('BEYOND_HORIZON'),
+    t.Literal('OVERLAP'),
+    t.Literal('DST_GAP'),
+  ]),
   conflictsWith: t.Optional(t.String({ description: 'The existing slot it overlaps' })),
 });
 export type SkippedSlot = Static<typeof SkippedSlot>;
@@ -141,7 +149,7 @@ export type PublicSlotsQuery = Static<typeof PublicSlotsQuery>;
 export const OwnSlotsQuery = t.Object({
   from: t.Optional(IsoInstant),
   to: t.Optional(IsoInstant),
-  status: t.Optional(t.UnionEnum(SLOT_STATUSES)),
+  status: t.Optional(SlotStatusSchema),
   limit: t.Optional(Limit),
   cursor: t.Optional(Cursor),
 });
