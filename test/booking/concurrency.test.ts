@@ -8,6 +8,7 @@ import {
   expiryLines,
   HOUR,
   hold,
+  holdWithSlowReads,
   hourFromNow,
   patients,
   publishSlots,
@@ -45,6 +46,23 @@ describe('no double booking, ever', () => {
     expect(slot.status).toBe('held');
     expect(slot.heldBy).toBe(winner.id);
     expect(slot.holdExpiresAt).toEqual(new Date(winner.holdExpiresAt));
+  });
+
+  test('50 concurrent holds that all read the slot as open before anyone writes: still exactly one 201', async () => {
+    const holdSlowly = holdWithSlowReads(t);
+    const doctor = await approvedDoctor(t);
+    const [slotId] = await publishSlots(t, doctor, hourFromNow(t, 6), 1);
+    const results = await Promise.all(crowd.map((patient) => holdSlowly(patient, slotId!)));
+    expect(codes(results)).toEqual({ created: 1, unavailable: 49 });
+    expect((await appointmentsOnSlot(t, slotId!)).length).toBe(1);
+
+    t.clock.advance(t.container.config.BOOKING_HOLD_SECONDS * 1000 + 1000);
+    const again = await Promise.all(crowd.map((patient) => holdSlowly(patient, slotId!)));
+    expect(codes(again)).toEqual({ created: 1, unavailable: 49 });
+    const stored = await appointmentsOnSlot(t, slotId!);
+    expect(stored.map((a) => a.status).sort()).toEqual(['expired', 'pending_payment']);
+    expect(expiryLines(t, stored.find((a) => a.status === 'expired')!._id)).toBe(1);
+    await expectConsistent(t, [slotId!]);
   });
 
   test('when the hold lapses, 49 concurrent re-claims again give exactly one 201; the old hold expires once', async () => {

@@ -7,6 +7,7 @@ import {
   approvedDoctor,
   buildBookingApp,
   hold,
+  holdWithSlowReads,
   hourFromNow,
   patients,
   publishSlots,
@@ -176,6 +177,25 @@ describe('at most 3 unpaid holds per patient', () => {
     // Slots of refused holds were handed back.
     const held = await t.container.store.collection(Slots).count({ _id: { $in: slotIds }, status: 'held' });
     expect(held).toBe(live);
+  });
+
+  test('even when every check runs before any hold is written, one patient ends with at most 3', async () => {
+    const holdSlowly = holdWithSlowReads(t);
+    const [patient] = await patients(t, 1);
+    const slotIds = await publishSlots(t, doctor, hourFromNow(t, 11), 8);
+    const results = await Promise.all(slotIds.map((slotId) => holdSlowly(patient!, slotId)));
+    const created = results.filter((r) => r.status === 201).length;
+    expect(created).toBeGreaterThanOrEqual(1);
+    expect(created).toBeLessThanOrEqual(3);
+    expect(results.filter((r) => r.status !== 201).every((r) => r.body.error.code === 'TOO_MANY_HOLDS')).toBe(
+      true,
+    );
+    expect(await t.container.appointmentsRepo.countLiveHolds(patient!.user.id, t.clock.now())).toBe(created);
+    expect(await t.container.store.collection(Appointments).count({ patientId: patient!.user.id })).toBe(
+      created,
+    );
+    const held = await t.container.store.collection(Slots).count({ _id: { $in: slotIds }, status: 'held' });
+    expect(held).toBe(created);
   });
 });
 

@@ -1,7 +1,11 @@
 import { expect } from 'bun:test';
+import { createApp } from '../../src/app.ts';
 import { type AppointmentDoc, Appointments } from '../../src/modules/appointments/appointments.model.ts';
+import { AppointmentsRepository } from '../../src/modules/appointments/appointments.repository.ts';
+import { AppointmentsService } from '../../src/modules/appointments/appointments.service.ts';
 import { type SlotDoc, Slots } from '../../src/modules/doctors/slots.model.ts';
-import { buildTestApp, type TestApp } from './app.ts';
+import { SlotsRepository } from '../../src/modules/doctors/slots.repository.ts';
+import { buildTestApp, type CallResult, type TestApp } from './app.ts';
 import { type CreatedUser, createUser } from './factories.ts';
 
 export const MINUTE = 60_000;
@@ -101,4 +105,50 @@ export async function expectConsistent(t: TestApp, slotIds: string[]): Promise<v
       expect(live).toEqual([]);
     }
   }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+class SlowReadSlots extends SlotsRepository {
+  override async findById(id: string) {
+    const slot = await super.findById(id);
+    await nextTurn();
+    return slot;
+  }
+}
+
+class SlowReadAppointments extends AppointmentsRepository {
+  override async countLiveHolds(patientId: string, now: Date) {
+    const count = await super.countLiveHolds(patientId, now);
+    await nextTurn();
+    return count;
+  }
+}
+
+/**
+ * The same app and store, with a hold path that waits a turn of the event loop after each read, so
+ * concurrent holds all pass their checks before any of them writes: only the conditional writes, the
+ * store's indexes and the after-the-fact verification can keep the rules.
+ */
+export function holdWithSlowReads(t: TestApp) {
+  const c = t.container;
+  const appointments = new AppointmentsService(
+    new SlowReadAppointments(c.store),
+    new SlowReadSlots(c.store),
+    c.usersRepo,
+    c.clock,
+    c.logger,
+    { holdSeconds: c.config.BOOKING_HOLD_SECONDS, maxHoldsPerPatient: c.config.MAX_HOLDS_PER_PATIENT },
+  );
+  const app = createApp({ ...c, appointments });
+  return async (patient: CreatedUser, slotId: string): Promise<CallResult> => {
+    const response = await app.handle(
+      new Request('http://localhost/api/v1/appointments', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${patient.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ slotId }),
+      }),
+    );
+    return { status: response.status, body: await response.json(), headers: response.headers };
+  };
 }
