@@ -67,6 +67,8 @@ export const Appointments = defineCollection({
       partial: { status: { $in: [...ACTIVE_APPOINTMENT_STATUSES] } },
       name: 'appointments__active_slot',
     },
+    // A slot's appointments (the partial index above cannot serve queries with bound parameters on SQLite).
+    { keys: { slotId: 1 } },
     // A patient's unpaid holds, and their listing.
     { keys: { patientId: 1, status: 1, holdExpiresAt: 1 } },
     { keys: { doctorId: 1, status: 1 } },
