@@ -77,7 +77,8 @@ export const Appointments = defineCollection({
   ],
 });
 
-const IsoInstant = t.String({ format: 'date-time' });
+/** Instants the server writes (always `toISOString()`): described, not format-checked on every response. */
+const Instant = t.String({ description: 'ISO 8601 instant, UTC', examples: ['2030-01-07T09:00:00.000Z'] });
 // Explicit literals: a union enum would give an optional query parameter a default.
 const AppointmentStatusParam = t.Union([
   t.Literal('pending_payment'),
@@ -92,19 +93,16 @@ export const Appointment = t.Object(
     patientId: t.String(),
     doctorId: t.String(),
     slotId: t.String(),
-    startsAt: IsoInstant,
-    endsAt: IsoInstant,
+    startsAt: Instant,
+    endsAt: Instant,
     status: AppointmentStatusParam,
     feePaise: t.Integer({ description: "The doctor's fee at hold time, in paise" }),
-    holdExpiresAt: t.String({
-      format: 'date-time',
-      description: 'Pay before this instant or the hold lapses',
-    }),
+    holdExpiresAt: t.String({ description: 'ISO 8601 instant, UTC: pay before it or the hold lapses' }),
     reason: t.Optional(t.String()),
-    createdAt: IsoInstant,
-    updatedAt: IsoInstant,
-    expiredAt: t.Optional(IsoInstant),
-    cancelledAt: t.Optional(IsoInstant),
+    createdAt: Instant,
+    updatedAt: Instant,
+    expiredAt: t.Optional(Instant),
+    cancelledAt: t.Optional(Instant),
   },
   { title: 'Appointment' },
 );

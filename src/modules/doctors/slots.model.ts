@@ -63,6 +63,11 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 const SlotStatusSchema = t.Union([t.Literal('open'), t.Literal('held'), t.Literal('booked')]);
 
 const IsoInstant = t.String({ format: 'date-time', examples: ['2030-01-07T09:00:00Z'] });
+/**
+ * Instants the server writes (always `toISOString()`): described, not format-checked on every response,
+ * which cost ~1 µs per field (200 µs on a 100-slot page).
+ */
+const Instant = t.String({ description: 'ISO 8601 instant, UTC', examples: ['2030-01-07T09:00:00.000Z'] });
 const LocalDate = t.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2030-01-07'] });
 const LocalTime = t.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', examples: ['09:00'] });
 
@@ -98,7 +103,7 @@ export const CreateSlotsBody = t.Object({
 export type CreateSlotsBody = Static<typeof CreateSlotsBody>;
 
 export const PublicSlot = t.Object(
-  { id: t.String(), doctorId: t.String(), startsAt: IsoInstant, endsAt: IsoInstant },
+  { id: t.String(), doctorId: t.String(), startsAt: Instant, endsAt: Instant },
   { title: 'Slot' },
 );
 export type PublicSlot = Static<typeof PublicSlot>;
@@ -107,22 +112,22 @@ export const OwnSlot = t.Object(
   {
     id: t.String(),
     doctorId: t.String(),
-    startsAt: IsoInstant,
-    endsAt: IsoInstant,
+    startsAt: Instant,
+    endsAt: Instant,
     status: t.Union([t.Literal('open'), t.Literal('held'), t.Literal('booked')], {
       description: 'Effective state: a held slot whose hold has lapsed shows as open',
     }),
     appointmentId: t.Optional(t.String()),
-    holdExpiresAt: t.Optional(IsoInstant),
-    createdAt: IsoInstant,
+    holdExpiresAt: t.Optional(Instant),
+    createdAt: Instant,
   },
   { title: 'OwnSlot' },
 );
 export type OwnSlot = Static<typeof OwnSlot>;
 
 export const SkippedSlot = t.Object({
-  startsAt: IsoInstant,
-  endsAt: IsoInstant,
+  startsAt: Instant,
+  endsAt: Instant,
   reason: t.Union([
     t.Literal('IN_PAST'),
     t.Literal('BEYOND_HORIZON'),
