@@ -1,6 +1,6 @@
 import type { InsertDoc } from '../../db/collection.ts';
 import type { Filter, Page, Store } from '../../db/index.ts';
-import { type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
+import { canSlotMove, type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
 
 /** Open, or held by a hold that has lapsed: either way a patient may claim it now. */
 const claimable = (now: Date): Filter => ({
@@ -8,6 +8,12 @@ const claimable = (now: Date): Filter => ({
 });
 
 const range = (from: Date, to: Date) => ({ $gte: from, $lt: to });
+
+/** Every write below names the move it makes; a move the state machine lacks is a programming error. */
+const moves = (from: SlotStatus[], to: SlotStatus): void => {
+  for (const state of from)
+    if (!canSlotMove(state, to)) throw new Error(`Slot cannot move from ${state} to ${to}`);
+};
 
 /** Slot documents. Every state change is one conditional write on the expected state. */
 export class SlotsRepository {
@@ -75,6 +81,7 @@ export class SlotsRepository {
    * of concurrent claims exactly one succeeds. Returns the held slot, or null when it is not claimable.
    */
   claim(slotId: string, appointmentId: string, now: Date, holdExpiresAt: Date): Promise<SlotDoc | null> {
+    moves(['open', 'held'], 'held');
     return this.slots.findOneAndUpdate(
       { _id: slotId, startsAt: { $gt: now }, ...claimable(now) },
       { $set: { status: 'held', heldBy: appointmentId, holdExpiresAt, updatedAt: now } },
@@ -83,6 +90,7 @@ export class SlotsRepository {
 
   /** held -> open, only while the slot is still held by this appointment (a later claim wins). */
   release(slotId: string, appointmentId: string, now: Date): Promise<boolean> {
+    moves(['held'], 'open');
     return this.slots.updateOne(
       { _id: slotId, status: 'held', heldBy: appointmentId },
       { $set: { status: 'open', updatedAt: now }, $unset: { heldBy: true, holdExpiresAt: true } },
