@@ -1,7 +1,7 @@
 import { Database, SQLiteError } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DocumentValidationError, DuplicateKeyError } from '../../shared/errors.ts';
+import { DocumentValidationError, DuplicateKeyError, ValidationError } from '../../shared/errors.ts';
 import { buildDateReviver, checkerFor, issuesOf } from '../schema.ts';
 import type { BaseDoc, CollectionDef, Engine, EngineCollection, Filter, SortSpec, Update } from '../types.ts';
 import { fieldExpr, orderBy, type Param, updateExpr, WhereBuilder } from './sql.ts';
@@ -108,8 +108,10 @@ class SqliteCollection implements EngineCollection {
     const params = where.params;
     let sql = `SELECT id, doc FROM ${this.table} WHERE ${clause}${sort ? orderBy(sort) : ''}`;
     if (limit !== undefined) {
-      sql += ' LIMIT ?';
-      params.push(limit);
+      if (!Number.isSafeInteger(limit) || limit < 0)
+        throw new ValidationError('limit must be a whole number');
+      // Written into the SQL: a bound LIMIT makes SQLite re-prepare the statement on every run.
+      sql += ` LIMIT ${limit}`;
     }
     return { sql, params };
   }
