@@ -5,9 +5,12 @@ export interface PasswordHashCost {
 
 /** argon2id through `Bun.password`, with a cost from config (cheap only in tests). */
 export class PasswordHasher {
-  private dummy: Promise<string> | undefined;
+  /** Made at construction, so even the first unknown-email login costs one verify and no extra hash. */
+  private readonly dummy: Promise<string>;
 
-  constructor(private readonly cost: PasswordHashCost) {}
+  constructor(private readonly cost: PasswordHashCost) {
+    this.dummy = this.hash(crypto.randomUUID());
+  }
 
   hash(password: string): Promise<string> {
     return Bun.password.hash(password, {
@@ -23,7 +26,6 @@ export class PasswordHasher {
    */
   async verify(password: string, hash: string | undefined): Promise<boolean> {
     if (hash === undefined) {
-      this.dummy ??= this.hash(crypto.randomUUID());
       await Bun.password.verify(password, await this.dummy);
       return false;
     }
