@@ -1,0 +1,24 @@
+-- POST /api/v1/appointments with a different (patient token, slot) pair on every request.
+-- Arguments: the pairs file ("<token> <slotId>" per line) and the 1-based line to start from.
+local list = {}
+local index = 1
+
+function init(args)
+  local file = assert(io.open(args[1], "r"))
+  for line in file:lines() do
+    local token, slot = line:match("^(%S+) (%S+)$")
+    if token then list[#list + 1] = { token, slot } end
+  end
+  file:close()
+  index = tonumber(args[2] or "1")
+end
+
+function request()
+  -- Past the end the pairs repeat; a repeat is a 409, which the runner reports as a spoiled run.
+  local pair = list[index] or list[1]
+  index = index + 1
+  return wrk.format("POST", nil, {
+    ["Authorization"] = "Bearer " .. pair[1],
+    ["Content-Type"] = "application/json",
+  }, '{"slotId":"' .. pair[2] .. '"}')
+end
