@@ -1,0 +1,54 @@
+/** Runs wrk and reads its report: requests/s, p50 and p99 latency, and anything that spoils the run. */
+
+export interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+}
+
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
+
+const toMs = (value: string, unit: string): number => Number(value) * (UNIT_MS[unit] ?? Number.NaN);
+
+export function parseWrk(output: string): WrkResult {
+  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
+  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m)\b/m.exec(output);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\b/m.exec(output);
+  const requests = /^\s+(\d+) requests in/m.exec(output);
+  if (!rps || !p50 || !p99 || !requests) throw new Error(`Unexpected wrk output:\n${output}`);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  return {
+    requestsPerSecond: Number(rps[1]),
+    p50Ms: toMs(p50[1]!, p50[2]!),
+    p99Ms: toMs(p99[1]!, p99[2]!),
+    requests: Number(requests[1]),
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+  };
+}
+
+export interface WrkOptions {
+  url: string;
+  seconds: number;
+  connections: number;
+  /** Command prefix that pins wrk to its core, e.g. `taskset -c 0`. */
+  pin: string[];
+}
+
+export function runWrk({ url, seconds, connections, pin }: WrkOptions): WrkResult {
+  const command = [...pin, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+  const run = Bun.spawnSync(command, { stdout: 'pipe', stderr: 'pipe' });
+  const output = run.stdout.toString();
+  if (run.exitCode !== 0) throw new Error(`${command.join(' ')} failed:\n${output}${run.stderr.toString()}`);
+  const result = parseWrk(output);
+  if (result.non2xx > 0 || result.socketErrors > 0) {
+    throw new Error(
+      `${url}: ${result.non2xx} non-2xx responses and ${result.socketErrors} socket errors; the figures would be meaningless`,
+    );
+  }
+  return result;
+}
