@@ -31,8 +31,9 @@ export function startJobs(container: Container, specs = jobSpecs(container)): Jo
   const crons = specs.map(
     (spec) =>
       new Cron(
-        `*/${Math.max(1, spec.everySeconds)} * * * * *`,
-        { name: spec.name, protect: true, unref: true },
+        // Every second, gated by `interval`: any period works, unlike a `*/N` seconds step (N < 60).
+        '* * * * * *',
+        { name: spec.name, interval: Math.max(1, spec.everySeconds), protect: true, unref: true },
         async () => {
           const run = spec.run().catch((error: unknown) =>
             container.logger.error('job failed', {

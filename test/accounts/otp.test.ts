@@ -55,11 +55,11 @@ describe('POST /auth/otp/verify', () => {
     expect(JSON.stringify(doc)).not.toContain(code);
   });
 
-  test('single use: the same code a second time -> 400 OTP_EXPIRED', async () => {
+  test('single use: the same code a second time -> 422 OTP_EXPIRED', async () => {
     const { email, code } = await signUp();
     expect((await verify(email, code)).status).toBe(200);
     const again = await verify(email, code);
-    expect(again.status).toBe(400);
+    expect(again.status).toBe(422);
     expect(again.body.error.code).toBe('OTP_EXPIRED');
   });
 
@@ -67,7 +67,7 @@ describe('POST /auth/otp/verify', () => {
     const { email, code } = await signUp();
     t.clock.advance(10 * 60_000 + 1000);
     const res = await verify(email, code);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('OTP_EXPIRED');
     expect((await user(email))!.emailVerified).toBe(false);
   });
@@ -78,15 +78,15 @@ describe('POST /auth/otp/verify', () => {
     expect((await verify(email, code)).status).toBe(200);
   });
 
-  test('a wrong code -> 400 OTP_INVALID with the tries left; after 5 the code is dead, even the right one', async () => {
+  test('a wrong code -> 422 OTP_INVALID with the tries left; after 5 the code is dead, even the right one', async () => {
     const { email, code } = await signUp();
     for (let left = 4; left >= 0; left--) {
       const res = await verify(email, wrong(code));
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(422);
       expect(res.body.error).toMatchObject({ code: 'OTP_INVALID', details: { attemptsLeft: left } });
     }
     const locked = await verify(email, code);
-    expect(locked.status).toBe(400);
+    expect(locked.status).toBe(422);
     expect(locked.body.error.code).toBe('OTP_LOCKED');
     expect((await user(email))!.emailVerified).toBe(false);
 
@@ -130,15 +130,15 @@ describe('POST /auth/otp/verify', () => {
     const second = await latestCode(t, email);
     const old = await verify(email, first);
     if (first !== second) {
-      expect(old.status).toBe(400);
+      expect(old.status).toBe(422);
       expect(old.body.error.code).toBe('OTP_INVALID');
     }
     expect((await verify(email, second)).status).toBe(200);
   });
 
-  test('an unknown email -> 400 OTP_EXPIRED; a malformed code -> 422', async () => {
+  test('an unknown email -> 422 OTP_EXPIRED; a malformed code -> 422', async () => {
     const res = await verify(randomEmail(), '123456');
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('OTP_EXPIRED');
     expect((await verify(randomEmail(), '12345')).status).toBe(422);
     expect((await verify(randomEmail(), 'abcdef')).status).toBe(422);

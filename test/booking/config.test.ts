@@ -25,7 +25,7 @@ test('booking settings have their documented defaults', () => {
 });
 
 test.each([
-  ['HOLD_SWEEP_SECONDS', '60'],
+  ['HOLD_SWEEP_SECONDS', '86401'],
   ['HOLD_SWEEP_SECONDS', '0'],
   ['BOOKING_HOLD_SECONDS', 'soon'],
   ['MAX_HOLDS_PER_PATIENT', '0'],

@@ -40,7 +40,7 @@ export function authController(container: Container) {
     })
     .post('/otp/verify', ({ body }) => accounts.verifyEmail(body.email, body.code), {
       body: VerifyOtpBody,
-      response: { 200: TokenPairResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
+      response: { 200: TokenPairResponse, 422: ErrorEnvelope },
       detail: { tags, summary: 'Verify the email with its code; signs in' },
     })
     .post(
@@ -107,7 +107,7 @@ export function authController(container: Container) {
       },
       {
         body: ResetPasswordBody,
-        response: { 204: t.Void(), 400: ErrorEnvelope, 422: ErrorEnvelope },
+        response: { 204: t.Void(), 422: ErrorEnvelope },
         detail: { tags, summary: 'Set a new password with the emailed code; signs out every session' },
       },
     );

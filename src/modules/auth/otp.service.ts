@@ -11,7 +11,8 @@ const MAX_SENDS_PER_HOUR = 5;
 
 export class OtpError extends AppError {
   constructor(code: 'OTP_INVALID' | 'OTP_EXPIRED' | 'OTP_LOCKED', message: string, details?: unknown) {
-    super(400, code, message, details);
+    // 422, not 401: a wrong code is bad input, and 401 would trip clients' token-refresh handlers.
+    super(422, code, message, details);
   }
 }
 
