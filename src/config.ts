@@ -46,6 +46,7 @@ export const EnvSchema = T.Object({
   PAYMENT_PROVIDER: T.Union([T.Literal('dev'), T.Literal('razorpay')], { default: 'dev' }),
   BOOKING_HOLD_SECONDS: T.Integer({ ...Seconds, default: 900 }),
   // A step in the cron seconds field: 60 or more would silently mean once a minute.
+  HOUSEKEEPING_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 300 }),
   HOLD_SWEEP_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 30 }),
   SLOT_HORIZON_DAYS: T.Integer({ minimum: 1, maximum: 730, default: 90 }),
   MAX_SLOTS_PER_REQUEST: T.Integer({ minimum: 1, maximum: 5000, default: 500 }),

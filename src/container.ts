@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { CollectionDef } from './db/types.ts';
+import type { Purge } from './jobs/housekeeping.ts';
 import { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
 import { Appointments } from './modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
@@ -68,6 +69,8 @@ export interface Container {
   slots: SlotsService;
   appointments: AppointmentsService;
   idempotency: IdempotencyService;
+  /** Expired records the housekeeping job deletes. */
+  purges: Purge[];
   close(): Promise<void>;
 }
 
@@ -106,19 +109,23 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
           ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
         })
       : new DevAvatarProvider(config.DATA_DIR, config.PUBLIC_URL));
-  const tokens = new TokenService(new SessionsRepository(store), new RefreshTokensRepository(store), clock, {
+  const sessionsRepo = new SessionsRepository(store);
+  const refreshTokensRepo = new RefreshTokensRepository(store);
+  const otpsRepo = new OtpsRepository(store);
+  const rateLimitsRepo = new RateLimitsRepository(store);
+  const tokens = new TokenService(sessionsRepo, refreshTokensRepo, clock, {
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
-  const rateLimiter = new RateLimiter(new RateLimitsRepository(store), clock, config.RATE_LIMITS_ENABLED);
+  const rateLimiter = new RateLimiter(rateLimitsRepo, clock, config.RATE_LIMITS_ENABLED);
   const avatarService = new AvatarsService(avatars, logger, config.AVATAR_MAX_BYTES);
   const accounts = new AccountsService({
     users: usersRepo,
     tokens,
-    otps: new OtpService(new OtpsRepository(store), clock, {
+    otps: new OtpService(otpsRepo, clock, {
       ttlSeconds: config.OTP_TTL_SECONDS,
       pepper: `otp:${config.JWT_SECRET}`,
     }),
@@ -146,7 +153,17 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     holdSeconds: config.BOOKING_HOLD_SECONDS,
     maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
   });
-  const idempotency = new IdempotencyService(new IdempotencyRepository(store), clock);
+  const idempotencyRepo = new IdempotencyRepository(store);
+  const idempotency = new IdempotencyService(idempotencyRepo, clock);
+  // An OTP record also holds the hour of sends the resend limit counts.
+  const otpKeepMs = Math.max(3_600_000, config.OTP_TTL_SECONDS * 1000);
+  const purges: Purge[] = [
+    { name: 'sessions', run: (now) => sessionsRepo.purgeExpired(now) },
+    { name: 'refreshTokens', run: (now) => refreshTokensRepo.purgeExpired(now) },
+    { name: 'otps', run: (now) => otpsRepo.purgeStale(now, otpKeepMs) },
+    { name: 'rateLimits', run: (now) => rateLimitsRepo.purgeExpired(now) },
+    { name: 'idempotencyKeys', run: (now) => idempotencyRepo.purgeExpired(now) },
+  ];
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     await accounts.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   }
@@ -170,6 +187,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     slots,
     appointments,
     idempotency,
+    purges,
     async close() {
       await store.close();
     },

@@ -115,6 +115,11 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return this.engine.deleteOne(filter);
   }
 
+  /** Deletes every match (housekeeping of expired records); returns how many went. */
+  deleteMany(filter: Filter): Promise<number> {
+    return this.engine.deleteMany(filter);
+  }
+
   private validateUpdate(update: Update): void {
     const issues: FieldIssue[] = [];
     const seen = new Set<string>();

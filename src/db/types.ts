@@ -68,6 +68,7 @@ export interface EngineCollection {
   count(filter: Filter): Promise<number>;
   updateOne(filter: Filter, update: Update, returnDocument: boolean): Promise<BaseDoc | boolean | null>;
   deleteOne(filter: Filter): Promise<boolean>;
+  deleteMany(filter: Filter): Promise<number>;
 }
 
 export interface Engine {

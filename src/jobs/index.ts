@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { Container } from '../container.ts';
+import { purgeExpiredRecords } from './housekeeping.ts';
 
 export interface JobSpec {
   name: string;
@@ -14,14 +15,18 @@ export interface Jobs {
 
 /** The recurring jobs of a container; each is a plain async function of its dependencies. */
 export function jobSpecs(container: Container): JobSpec[] {
-  const { config, appointments, idempotency } = container;
+  const { config, appointments, purges, clock, logger } = container;
   return [
     {
       name: 'hold-sweeper',
       everySeconds: config.HOLD_SWEEP_SECONDS,
       run: () => appointments.expireLapsedHolds(),
     },
-    { name: 'idempotency-keys-purge', everySeconds: 60, run: () => idempotency.purgeExpired() },
+    {
+      name: 'housekeeping',
+      everySeconds: config.HOUSEKEEPING_SECONDS,
+      run: () => purgeExpiredRecords(purges, clock, logger),
+    },
   ];
 }
 

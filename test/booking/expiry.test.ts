@@ -128,11 +128,11 @@ test('a hold never outlasts the start of its slot', async () => {
   expect((await hold(t, alice, create.body.created[0].id)).body.error.code).toBe('SLOT_UNAVAILABLE');
 });
 
-test('the hold sweeper is a job every HOLD_SWEEP_SECONDS, next to the idempotency purge', async () => {
+test('the hold sweeper is a job every HOLD_SWEEP_SECONDS, next to housekeeping', async () => {
   const specs = jobSpecs(t.container);
   const sweeper = specs.find((spec) => spec.name === 'hold-sweeper')!;
   expect(sweeper.everySeconds).toBe(t.container.config.HOLD_SWEEP_SECONDS);
   expect(sweeper.everySeconds).toBe(30);
   expect(await sweeper.run()).toMatchObject({ expired: expect.any(Number), reopened: expect.any(Number) });
-  expect(specs.map((spec) => spec.name)).toContain('idempotency-keys-purge');
+  expect(specs.map((spec) => spec.name)).toContain('housekeeping');
 });

@@ -205,6 +205,15 @@ for (const engine of testEngines()) {
         expect(await V().deleteOne({ _id: docs[0]!._id })).toBe(false);
         expect(await V().count({ patientId })).toBe(1);
       });
+
+      test('deleteMany removes every match, only matches, and reports how many', async () => {
+        const { patientId } = await seed([{ score: 1 }, { score: 5 }, { score: 9 }, { score: 12 }]);
+        const other = await seed([{ score: 1 }]);
+        expect(await V().deleteMany({ patientId, score: { $lt: 10 } })).toBe(3);
+        expect((await V().findAll({ patientId })).map((d) => d.score)).toEqual([12]);
+        expect(await V().count({ patientId: other.patientId })).toBe(1);
+        expect(await V().deleteMany({ patientId, score: { $lt: 10 } })).toBe(0);
+      });
     });
 
     describe('cursor pagination', () => {

@@ -206,6 +206,11 @@ class MongoEngineCollection implements EngineCollection {
     const result = await this.collection.deleteOne(filter as Document, { session: this.session });
     return result.deletedCount > 0;
   }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    const result = await this.collection.deleteMany(filter as Document, { session: this.session });
+    return result.deletedCount;
+  }
 }
 
 /** MongoDB through the official driver: our filter and update language is Mongo's, passed through. */

@@ -193,6 +193,13 @@ class SqliteCollection implements EngineCollection {
     const sql = `DELETE FROM ${this.table} WHERE ${target}`;
     return this.db.query<never, Param[]>(sql).run(...where.params).changes > 0;
   }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    while (this.gate?.busy) await this.gate.wait();
+    const where = new WhereBuilder();
+    const sql = `DELETE FROM ${this.table} WHERE ${where.build(filter)}`;
+    return this.db.query<never, Param[]>(sql).run(...where.params).changes;
+  }
 }
 
 /** The embedded engine: one table per collection holding JSON documents, indexes on JSON expressions. */

@@ -27,7 +27,7 @@ export type RevokeReason = NonNullable<SessionDoc['revokedReason']>;
 export const Sessions = defineCollection({
   name: 'sessions',
   schema: SessionDoc,
-  indexes: [{ keys: { userId: 1, createdAt: 1 } }],
+  indexes: [{ keys: { userId: 1, createdAt: 1 } }, { keys: { expiresAt: 1 } }],
 });
 
 /**
@@ -50,7 +50,7 @@ export type RefreshTokenDoc = Static<typeof RefreshTokenDoc>;
 export const RefreshTokens = defineCollection({
   name: 'refresh_tokens',
   schema: RefreshTokenDoc,
-  indexes: [{ keys: { sessionId: 1 } }],
+  indexes: [{ keys: { sessionId: 1 } }, { keys: { expiresAt: 1 } }],
 });
 
 export const OTP_PURPOSES = ['verify_email', 'reset_password'] as const;
@@ -81,7 +81,7 @@ export type OtpDoc = Static<typeof OtpDoc>;
 export const Otps = defineCollection({
   name: 'otps',
   schema: OtpDoc,
-  indexes: [{ keys: { email: 1, purpose: 1 }, unique: true }],
+  indexes: [{ keys: { email: 1, purpose: 1 }, unique: true }, { keys: { updatedAt: 1 } }],
 });
 
 const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';

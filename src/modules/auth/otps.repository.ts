@@ -88,4 +88,9 @@ export class OtpsRepository {
       { $set: { consumedAt: now, updatedAt: now } },
     );
   }
+
+  /** A code record untouched for `keepMs` holds neither a live code nor a send the hourly limit counts. */
+  purgeStale(now: Date, keepMs: number): Promise<number> {
+    return this.otps.deleteMany({ updatedAt: { $lt: new Date(now.getTime() - keepMs) } });
+  }
 }

@@ -20,4 +20,9 @@ export class RefreshTokensRepository {
   markUsedOnce(hash: string, at: Date): Promise<boolean> {
     return this.tokens.updateOne({ _id: hash, usedAt: { $exists: false } }, { $set: { usedAt: at } });
   }
+
+  /** An expired refresh token is refused whether or not it is stored; reuse detection ends with it. */
+  purgeExpired(now: Date): Promise<number> {
+    return this.tokens.deleteMany({ expiresAt: { $lt: now } });
+  }
 }

@@ -54,10 +54,8 @@ export class IdempotencyRepository {
     return this.keys.deleteOne({ _id: id, leaseId, state: 'in_progress' });
   }
 
-  /** Deletes up to `limit` records past their 24 hours; returns how many. */
-  async purgeExpired(now: Date, limit: number): Promise<number> {
-    let purged = 0;
-    while (purged < limit && (await this.keys.deleteOne({ expiresAt: { $lte: now } }))) purged++;
-    return purged;
+  /** Deletes the records past their 24 hours; returns how many. */
+  purgeExpired(now: Date): Promise<number> {
+    return this.keys.deleteMany({ expiresAt: { $lte: now } });
   }
 }

@@ -67,8 +67,8 @@ export class IdempotencyService {
   }
 
   /** Deletes records past their 24 hours (a job runs it). */
-  purgeExpired(limit = 500): Promise<number> {
-    return this.keys.purgeExpired(this.clock.now(), limit);
+  purgeExpired(): Promise<number> {
+    return this.keys.purgeExpired(this.clock.now());
   }
 
   private async acquire(

@@ -29,4 +29,9 @@ export class RateLimitsRepository {
   async dropWindow(key: string, windowStart: number): Promise<void> {
     await this.counters.deleteOne({ _id: `${key}@${windowStart}` });
   }
+
+  /** Counters whose window has ended count nothing any more. */
+  purgeExpired(now: Date): Promise<number> {
+    return this.counters.deleteMany({ windowEndsAt: { $lt: now } });
+  }
 }
