@@ -102,6 +102,14 @@ const describe = (path: string): string => {
   return 'a valid value';
 };
 
+const SECRET_NAME = /SECRET|PASSWORD|KEY/;
+
+/** What an error message may echo of a value: never a secret, never a password inside a URL. */
+function redact(name: string, value: string | undefined): string {
+  if (SECRET_NAME.test(name)) return '***';
+  return String(value).replace(/(\/\/[^/@\s]*:)[^/@\s]*@/, '$1***@');
+}
+
 /** A dev JWT secret is made once and kept in the data directory, so restarts keep sessions valid. */
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
@@ -119,10 +127,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems: string[] = [];
   for (const error of Value.Errors(EnvSchema, converted)) {
     const name = error.path.replace(/^\//, '');
-    const shown =
-      raw[name] === undefined
-        ? 'missing'
-        : `got "${name.includes('SECRET') || name.includes('PASSWORD') || name.includes('KEY') ? '***' : raw[name]}"`;
+    const shown = raw[name] === undefined ? 'missing' : `got "${redact(name, raw[name])}"`;
     problems.push(`${name}: expected ${describe(error.path)} (${shown})`);
   }
   if (problems.length) throw new ConfigError([...new Set(problems)]);

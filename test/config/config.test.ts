@@ -218,3 +218,15 @@ describe('the process', () => {
     expect(stdout).not.toContain('listening');
   });
 });
+
+test('a bad DATABASE_URL is named without echoing the password inside it', () => {
+  let message = '';
+  try {
+    loadConfig({ DATA_DIR: '/tmp/hv-redact', DATABASE_URL: 'postgres://admin:hunter2@db.example:5432/hv' });
+  } catch (error) {
+    message = String(error);
+  }
+  expect(message).toContain('DATABASE_URL');
+  expect(message).toContain('postgres://admin:***@db.example');
+  expect(message).not.toContain('hunter2');
+});

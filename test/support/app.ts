@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
@@ -62,7 +62,12 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
     return { status: response.status, body: parsed as B, headers: response.headers };
   }
 
-  return { app, container, config, clock, logger, dataDir, call, close: () => container.close() };
+  async function close(): Promise<void> {
+    await container.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  return { app, container, config, clock, logger, dataDir, call, close };
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
