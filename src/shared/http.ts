@@ -53,6 +53,20 @@ const validationIssues = (error: ElysiaValidationError): FieldIssue[] => {
   return issues;
 };
 
+function checkBody(request: Request, length: number, bodyLimitBytes: number): void {
+  if (length > bodyLimitBytes) {
+    throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`);
+  }
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (length > 0 && (!type || !ACCEPTED_TYPES.includes(type))) {
+    throw new AppError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}`,
+    );
+  }
+}
+
 /** The path of an absolute request URL, without the cost of a `URL` object on every request. */
 const pathOf = (url: string): string => {
   const start = url.indexOf('/', url.indexOf('//') + 2);
@@ -60,6 +74,10 @@ const pathOf = (url: string): string => {
   const end = url.indexOf('?', start);
   return url.slice(start, end < 0 ? undefined : end);
 };
+
+/** What the plugin remembers about a request between its hooks, kept on the per-request `set` object. */
+const META = Symbol('http-basics.meta');
+type MetaHolder = { [META]?: RequestMeta };
 
 /**
  * Cross-cutting HTTP behaviour in one plugin: request ids, security headers, size and type guards,
@@ -71,66 +89,69 @@ export function httpBasics(options: {
   /** Larger limits for exact paths, e.g. multipart routes that carry an upload. */
   bodyLimitsByPath?: Record<string, number>;
 }) {
-  const meta = new WeakMap<Request, RequestMeta>();
   const { logger } = options;
 
-  return new Elysia({ name: 'http-basics' })
-    .onRequest(async ({ request, set }) => {
-      const given = request.headers.get('x-request-id');
-      const id = given && REQUEST_ID.test(given) ? given : Bun.randomUUIDv7();
-      meta.set(request, { id, startedAt: performance.now() });
-      Object.assign(set.headers, SECURITY_HEADERS, { 'x-request-id': id });
-      const pathname = pathOf(request.url);
-      if (pathname.startsWith('/api')) set.headers['cache-control'] = 'no-store';
-      const bodyLimitBytes = options.bodyLimitsByPath?.[pathname] ?? options.bodyLimitBytes;
+  /** Size and type guards for requests that carry a body; a promise only when the body must be measured. */
+  const guardBody = (request: Request, pathname: string): Promise<void> | undefined => {
+    const bodyLimitBytes = options.bodyLimitsByPath?.[pathname] ?? options.bodyLimitBytes;
+    const declared = request.headers.get('content-length');
+    if (declared !== null) {
+      checkBody(request, Number(declared), bodyLimitBytes);
+      return undefined;
+    }
+    // Without a declared length (chunked, or an in-process Request) the body is measured.
+    return request
+      .clone()
+      .arrayBuffer()
+      .then((buffer) => checkBody(request, buffer.byteLength, bodyLimitBytes));
+  };
 
-      if (!BODY_METHODS.has(request.method) || request.body === null) return;
-      const declared = request.headers.get('content-length');
-      // Without a declared length (chunked, or an in-process Request) the body is measured.
-      const length = declared !== null ? Number(declared) : (await request.clone().arrayBuffer()).byteLength;
-      if (length > bodyLimitBytes) {
-        throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`);
-      }
-      const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (length > 0 && (!type || !ACCEPTED_TYPES.includes(type))) {
-        throw new AppError(
-          415,
-          'UNSUPPORTED_MEDIA_TYPE',
-          `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}`,
-        );
-      }
-    })
-    .onError({ as: 'global' }, ({ code, error, request }) => {
-      // Destructured on purpose: given the whole context, Elysia assumes every part of it is used and
-      // parses cookies, query and headers on every request.
-      const response = toErrorResponse({ code, error, request });
-      const info = meta.get(request);
-      if (info) info.status = response.status;
-      return response;
-    })
-    .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
-      const info = meta.get(request);
-      const status =
-        info?.status ??
-        (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
-      logger.info('request', {
-        requestId: info?.id,
-        method: request.method,
-        route: route || pathOf(request.url),
-        status,
-        durationMs: info ? Math.round((performance.now() - info.startedAt) * 100) / 100 : undefined,
-      });
-    })
-    .as('global');
+  return (
+    new Elysia({ name: 'http-basics' })
+      // Default headers: Elysia copies them into every response's headers in one step.
+      .headers(SECURITY_HEADERS)
+      .onRequest(({ request, set }) => {
+        const given = request.headers.get('x-request-id');
+        const id = given !== null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+        (set as MetaHolder)[META] = { id, startedAt: performance.now() };
+        set.headers['x-request-id'] = id;
+        const path = pathOf(request.url);
+        if (path.startsWith('/api')) set.headers['cache-control'] = 'no-store';
+        if (!BODY_METHODS.has(request.method) || request.body === null) return;
+        return guardBody(request, path);
+      })
+      .onError({ as: 'global' }, ({ code, error, set }) => {
+        // Destructured on purpose: given the whole context, Elysia assumes every part of it is used and
+        // parses cookies, query and headers on every request.
+        const info = (set as MetaHolder)[META];
+        const response = toErrorResponse({ code, error, requestId: info?.id });
+        if (info) info.status = response.status;
+        return response;
+      })
+      .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
+        const info = (set as MetaHolder)[META];
+        const status =
+          info?.status ??
+          (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
+        logger.info('request', {
+          requestId: info?.id,
+          method: request.method,
+          route: route || pathOf(request.url),
+          status,
+          durationMs: info ? Math.round((performance.now() - info.startedAt) * 100) / 100 : undefined,
+        });
+      })
+      .as('global')
+  );
 
   function toErrorResponse({
     code,
     error,
-    request,
+    requestId,
   }: {
     code: unknown;
     error: unknown;
-    request: Request;
+    requestId: string | undefined;
   }): Response {
     if (error instanceof AppError) {
       return errorResponse(error.status, error.code, error.message, error.details, error.headers);
@@ -150,7 +171,7 @@ export function httpBasics(options: {
         const status = (error as { status?: number }).status;
         if (status === 413) return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
         logger.error('unhandled error', {
-          requestId: meta.get(request)?.id,
+          requestId,
           error:
             error instanceof Error
               ? { name: error.name, message: error.message, stack: error.stack }
