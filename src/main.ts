@@ -2,6 +2,7 @@ import { createApp, uploadBodyLimits } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildContainer } from './container.ts';
 import { startJobs } from './jobs/index.ts';
+import { flushLogs } from './shared/logger.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     await jobs.stop();
     await container.close();
     logger.info('stopped');
+    flushLogs();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -12,15 +12,56 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
+/** Lines written to stdout by the default writer, not yet handed to the stream. */
+let pending = '';
+let flushScheduled = false;
+let exitHooked = false;
+
+/** Hands every buffered line to stdout now; call before `process.exit`. */
+export function flushLogs(): void {
+  flushScheduled = false;
+  if (pending === '') return;
+  const out = pending;
+  pending = '';
+  process.stdout.write(out);
+}
+
+/**
+ * The default writer: lines gather during one turn of the event loop and reach stdout in one write at
+ * its end (a write per line costs more than the line itself under load). `exit` flushes what is left.
+ */
+function writeStdout(line: string): void {
+  pending += `${line}\n`;
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushLogs);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', flushLogs);
+  }
+}
+
+/** `new Date().toISOString()`, formatted once per millisecond. */
+let clockMs = Number.NaN;
+let clockIso = '';
+const isoNow = (): string => {
+  const now = Date.now();
+  if (now !== clockMs) {
+    clockMs = now;
+    clockIso = new Date(now).toISOString();
+  }
+  return clockIso;
+};
+
 export function createLogger(
   level: LogLevel = 'info',
   base: LogFields = {},
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  write: (line: string) => void = writeStdout,
 ): Logger {
   const threshold = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }));
+    write(JSON.stringify({ time: isoNow(), level: lvl, msg, ...base, ...fields }));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
