@@ -229,6 +229,24 @@ describe('cancelling an unpaid hold', () => {
     expect((await storedSlot(t, slotId!)).status).toBe('held');
   });
 
+  test('a lapsed hold the sweeper has not seen yet is expired, not cancelled, and its slot reopens', async () => {
+    const [p1] = await patients(t, 1);
+    const [slotId] = await publishSlots(t, doctor, hourFromNow(t, 37), 1);
+    const id = (await hold(t, p1!, slotId!)).body.appointment.id;
+    t.clock.advance(t.container.config.BOOKING_HOLD_SECONDS * 1000 + 1000);
+
+    const res = await t.call('POST', `/api/v1/appointments/${id}/cancel`, { token: p1!.accessToken });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({
+      code: 'APPOINTMENT_NOT_CANCELLABLE',
+      details: { status: 'expired' },
+    });
+    const stored = await storedAppointment(t, id);
+    expect(stored.status).toBe('expired');
+    expect(stored.cancelledAt).toBeUndefined();
+    expect((await storedSlot(t, slotId!)).status).toBe('open');
+  });
+
   test('cancel of an unknown or malformed id', async () => {
     const [patient] = await patients(t, 1);
     const unknown = await t.call('POST', `/api/v1/appointments/${Bun.randomUUIDv7()}/cancel`, {

@@ -110,6 +110,13 @@ describe('publishing explicit slots', () => {
         'slots.0.startsAt',
       ],
       [{ slots: [{ startsAt: 'tomorrow at nine', endsAt: iso(start) }] }, 'slots.0.startsAt'],
+      // Impossible or zone-less instants are refused, not rolled over or guessed.
+      [{ slots: [{ startsAt: '2031-02-30T10:00:00Z', endsAt: '2031-02-30T10:30:00Z' }] }, 'slots.0.startsAt'],
+      [{ slots: [{ startsAt: iso(start).slice(0, 10), endsAt: iso(plus(start, DAY)) }] }, 'slots.0.startsAt'],
+      [
+        { slots: [{ startsAt: iso(start).slice(0, 19), endsAt: iso(plus(start, 30 * MINUTE)) }] },
+        'slots.0.startsAt',
+      ],
       [
         {
           slots: [range(start, 30)],
@@ -360,6 +367,8 @@ describe('listing slots', () => {
       `from=${iso(now)}&to=${iso(plus(now, 92 * DAY))}`,
       'from=yesterday',
       'to=2030-13-45T00:00:00Z',
+      `from=${iso(now).slice(0, 4)}-02-30T00:00:00Z`,
+      `from=${iso(now).slice(0, 10)}`,
       'cursor=%%%',
       'cursor=eyJzIjoic3RhcnRzQXQ6MSJ9',
       'limit=501',

@@ -74,7 +74,13 @@ export class AppointmentsRepository {
 
   /** pending_payment -> cancelled by its patient. */
   cancel(id: string, patientId: string, now: Date): Promise<AppointmentDoc | null> {
-    return this.move(id, 'pending_payment', 'cancelled', { patientId }, { cancelledAt: now, updatedAt: now });
+    return this.move(
+      id,
+      'pending_payment',
+      'cancelled',
+      { patientId, holdExpiresAt: { $gt: now } },
+      { cancelledAt: now, updatedAt: now },
+    );
   }
 
   /** Removes a hold that lost the per-patient limit before anyone was told of it. */

@@ -120,6 +120,11 @@ export class AppointmentsService {
     if (!existing || existing.patientId !== patientId) throw this.notFound();
     const now = this.clock.now();
     const cancelled = await this.appointments.cancel(appointmentId, patientId, now);
+    if (!cancelled && existing.status === 'pending_payment' && existing.holdExpiresAt <= now) {
+      // The hold lapsed before the sweeper saw it: it is expired, not cancellable.
+      if (await this.expire(appointmentId, now, 'cancel'))
+        await this.slots.release(existing.slotId, appointmentId, now);
+    }
     if (!cancelled) {
       const current = (await this.appointments.findById(appointmentId)) ?? existing;
       throw new ConflictError(
@@ -192,7 +197,11 @@ export class AppointmentsService {
     }
   }
 
-  private async expire(appointmentId: string, now: Date, by: 'sweeper' | 'claim'): Promise<boolean> {
+  private async expire(
+    appointmentId: string,
+    now: Date,
+    by: 'sweeper' | 'claim' | 'cancel',
+  ): Promise<boolean> {
     const expired = await this.appointments.markExpired(appointmentId, now);
     if (expired) this.logger.info('hold expired', { appointmentId, slotId: expired.slotId, by });
     return expired !== null;

@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+import { parseInstant } from '../../shared/instants.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import { isApprovedDoctor } from './doctors.model.ts';
 import { expandSchedule, type PlannedSlot } from './schedule.ts';
@@ -184,8 +185,8 @@ export class SlotsService {
   }
 
   private window(query: { from?: string | undefined; to?: string | undefined }, now: Date) {
-    const from = query.from ? new Date(query.from) : now;
-    const to = query.to ? new Date(query.to) : new Date(from.getTime() + SLOT_LIST_DEFAULT_DAYS * DAY_MS);
+    const from = query.from ? parseInstant(query.from) : now;
+    const to = query.to ? parseInstant(query.to) : new Date(from.getTime() + SLOT_LIST_DEFAULT_DAYS * DAY_MS);
     const maxDays = this.rules.horizonDays + 1;
     const issues: FieldIssue[] = [];
     if (Number.isNaN(from.getTime())) issues.push({ path: 'from', message: 'not an instant' });
@@ -205,8 +206,8 @@ export class SlotsService {
     }
     const issues: FieldIssue[] = [];
     const planned = inputs.map((input, i) => {
-      const startsAt = new Date(input.startsAt);
-      const endsAt = new Date(input.endsAt);
+      const startsAt = parseInstant(input.startsAt);
+      const endsAt = parseInstant(input.endsAt);
       const minutes = (endsAt.getTime() - startsAt.getTime()) / MINUTE_MS;
       if (Number.isNaN(startsAt.getTime()))
         issues.push({ path: `slots.${i}.startsAt`, message: 'not an instant' });
