@@ -15,7 +15,10 @@ FROM oven/bun:${BUN_VERSION}-slim
 WORKDIR /app
 COPY --from=build /app/dist/healthvision /app/healthvision
 RUN mkdir -p /data && chown bun:bun /data
-ENV HOST=0.0.0.0 \
+# Production by default: boot refuses the dev mailbox/payments and a missing JWT_SECRET. To try the image
+# on embedded defaults, run it with NODE_ENV=development (the dev mailbox then exposes sign-in codes).
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data
 VOLUME /data
