@@ -88,6 +88,49 @@ describe('doctor review', () => {
     expect((await asAdmin('POST', `/admin/doctors/${doctor.user.id}/reject`)).status).toBe(200);
   });
 
+  test('reject with a malformed, non-object or non-JSON body -> 422/415; the doctor stays pending, no email', async () => {
+    const bodies: [raw: string, type: string][] = [
+      ['{', 'application/json'],
+      ['[1]', 'application/json'],
+      ['[]', 'application/json'],
+      ['"x"', 'application/json'],
+      ['1', 'application/json'],
+      ['null', 'application/json'],
+      ['{"reason":""}', 'application/json'],
+      ['reason=x', 'application/x-www-form-urlencoded'],
+      ['x', 'text/plain'],
+    ];
+    for (const [raw, type] of bodies) {
+      const doctor = await createUser(t, { role: 'doctor' });
+      const mails = (await mailbox(doctor.email)).length;
+      const res = await t.call('POST', `/api/v1/admin/doctors/${doctor.user.id}/reject`, {
+        token: admin.accessToken,
+        body: raw,
+        headers: { 'content-type': type },
+      });
+      if (type === 'application/json') {
+        expect({ raw, status: res.status }).toEqual({ raw, status: 422 });
+        expect(['MALFORMED_BODY', 'VALIDATION_FAILED']).toContain(res.body.error.code);
+      } else {
+        expect([415, 422]).toContain(res.status);
+      }
+      const doc = (await t.container.store.collection(Users).findById(doctor.user.id))!;
+      expect(doc.doctor?.approvalStatus).toBe('pending');
+      expect(doc.doctor?.reviewedAt).toBeUndefined();
+      expect((await mailbox(doctor.email)).length).toBe(mails);
+    }
+  });
+
+  test('reject with an empty JSON object works like no body', async () => {
+    const doctor = await createUser(t, { role: 'doctor' });
+    const res = await t.call('POST', `/api/v1/admin/doctors/${doctor.user.id}/reject`, {
+      token: admin.accessToken,
+      body: {},
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.user.doctor.approvalStatus).toBe('rejected');
+  });
+
   test('a decision is made once: deciding again -> 409 ALREADY_REVIEWED, nothing changes, no email', async () => {
     const doctor = await createUser(t, { role: 'doctor', approved: true });
     const mails = (await mailbox(doctor.email)).length;

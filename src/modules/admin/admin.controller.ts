@@ -5,6 +5,26 @@ import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
 
 const DoctorParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+const RejectBody = t.Object(
+  { reason: t.Optional(t.String({ minLength: 1, maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+/**
+ * The body of a route whose fields are all optional: no body reads as `{}`, anything but a JSON object
+ * throws (Elysia answers 422 MALFORMED_BODY). Elysia's own parsing would let a failed parse through as
+ * undefined and clean a non-object into `{}`, so garbage would act like a valid empty request.
+ */
+async function optionalJsonObject(request: Request, contentType: string): Promise<object> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  if (contentType !== 'application/json') throw new TypeError('expected a JSON body');
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('expected a JSON object');
+  }
+  return value;
+}
+
 const ReviewedDoctor = t.Object({ user: PublicUser });
 const tags = ['Admin'];
 
@@ -51,17 +71,13 @@ export function adminController(container: Container) {
     .post(
       '/doctors/:id/reject',
       async ({ params, user, body }) => ({
-        user: await doctorReview.decide(params.id, 'rejected', user.id, body?.reason),
+        user: await doctorReview.decide(params.id, 'rejected', user.id, body.reason),
       }),
       {
         auth: ['admin'],
         params: DoctorParams,
-        body: t.Optional(
-          t.Object(
-            { reason: t.Optional(t.String({ minLength: 1, maxLength: 1000 })) },
-            { additionalProperties: false },
-          ),
-        ),
+        parse: ({ request, contentType }) => optionalJsonObject(request, contentType),
+        body: RejectBody,
         response: {
           200: ReviewedDoctor,
           ...authErrorResponses,
