@@ -113,11 +113,15 @@ describe('PATCH /me', () => {
       { name: { $set: 'x' } },
       { timezone: 'Nowhere/Land' },
       { consultationFeePaise: -1 },
+      { consultationFeePaise: '100' },
+      { consultationFeePaise: ' ' },
+      { consultationFeePaise: '1e3' },
+      { consultationFeePaise: 10.5 },
       { name: 'x'.repeat(121) },
       { phone: 'abc' },
     ]) {
       const res = await patch(accessToken, body);
-      expect(res.status).toBe(422);
+      expect({ body, status: res.status }).toEqual({ body, status: 422 });
     }
     expect(await stored(user.id)).toEqual(before);
   });

@@ -180,6 +180,19 @@ describe('POST /auth/signup (JSON)', () => {
     expect((await signup(fractionalFee)).status).toBe(422);
   });
 
+  test('consultationFeePaise in JSON is an integer only: strings and fractions -> 422, nothing stored', async () => {
+    for (const fee of [' ', '', '1e3', '100', '0x10', 10.5, -1, 100_000_001, null, true]) {
+      const body = doctor({ consultationFeePaise: fee });
+      const res = await signup(body);
+      expect({ fee, status: res.status }).toEqual({ fee, status: 422 });
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.details.issues.map((i: { path: string }) => i.path)).toContain(
+        'consultationFeePaise',
+      );
+      expect(await stored(body.email as string)).toBeNull();
+    }
+  });
+
   test('a patient giving doctor fields -> 422 (not silently turned into a doctor)', async () => {
     const body = patient({ specialty: 'Cardiology' });
     const res = await signup(body);
@@ -214,6 +227,35 @@ describe('POST /auth/signup (multipart with an avatar)', () => {
     const served = await t.app.handle(new Request(`http://localhost${url}`));
     expect(served.status).toBe(200);
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(bytes);
+  });
+
+  test('consultationFeePaise as multipart text must be 1-9 digits: else 422 naming the field, nothing stored', async () => {
+    for (const fee of [
+      '0x10',
+      ' ',
+      '',
+      '1e3',
+      '-1',
+      '1.5',
+      ' 100',
+      '+100',
+      '１００',
+      '1234567890',
+      '100000001',
+    ]) {
+      const body = doctor({ consultationFeePaise: fee, languages: undefined });
+      const res = await signup(form(body));
+      expect({ fee, status: res.status }).toEqual({ fee, status: 422 });
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.details.issues.map((i: { path: string }) => i.path)).toContain(
+        'consultationFeePaise',
+      );
+      expect(await stored(body.email as string)).toBeNull();
+    }
+    const body = doctor({ consultationFeePaise: '0', languages: undefined });
+    const ok = await signup(form(body));
+    expect(ok.status).toBe(201);
+    expect((await stored(body.email as string))!.doctor!.consultationFeePaise).toBe(0);
   });
 
   test('text named .png and declared image/png -> 415, no user and no file stored', async () => {

@@ -5,6 +5,7 @@ import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import {
   AcceptedResponse,
   EmailBody,
+  feePaiseFromFormText,
   LoginBody,
   RefreshBody,
   ResetPasswordBody,
@@ -24,6 +25,16 @@ export function authController(container: Container) {
     .use(authPlugin(container))
     .derive(({ request, server }) => ({ ip: clientIp(request, server, config.TRUST_PROXY) }))
     .post('/signup', async ({ body, ip, status }) => status(201, { user: await accounts.signup(body, ip) }), {
+      transform: ({ body, request }) => {
+        const form = body as Record<string, unknown> | undefined;
+        const fee = form?.consultationFeePaise;
+        if (
+          typeof fee === 'string' &&
+          request.headers.get('content-type')?.startsWith('multipart/form-data')
+        ) {
+          form!.consultationFeePaise = feePaiseFromFormText(fee);
+        }
+      },
       body: SignupBody,
       response: {
         201: UserResponse,

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
+import { ValidationError } from '../../shared/errors.ts';
 import { PublicUser } from '../users/users.model.ts';
 
 /**
@@ -100,15 +101,32 @@ export const Name = t.String({ minLength: 1, maxLength: 120 });
 export const DoctorFields = {
   specialty: t.String({ minLength: 2, maxLength: 80 }),
   registrationNumber: t.String({ minLength: 3, maxLength: 40 }),
-  consultationFeePaise: t.Integer({ minimum: 0, maximum: 100_000_000 }),
+  // TypeBox's own Integer: Elysia's `t.Integer`/`t.Numeric` also take numeric strings (" " -> 0, "1e3").
+  consultationFeePaise: Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'Integer paise' }),
   timezone: t.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' }),
   bio: t.String({ maxLength: 2000 }),
   languages: t.Array(t.String({ minLength: 2, maxLength: 40 }), { maxItems: 20 }),
 };
 
+/** Multipart sends numbers as text: the fee must be 1-9 plain digits there before it becomes a number. */
+const FEE_DIGITS = /^\d{1,9}$/;
+
 /**
- * Signup as JSON, or as multipart with an `avatar` file (multipart sends numbers as text and a list
- * as repeated fields or a comma-separated value, so those two accept both forms).
+ * The multipart text of `consultationFeePaise` as a number; anything but plain digits is refused here,
+ * so `0x10`, `1e3` or a blank never reach `Number()`.
+ */
+export function feePaiseFromFormText(text: string): number {
+  if (!FEE_DIGITS.test(text)) {
+    throw new ValidationError('The request is invalid', [
+      { path: 'consultationFeePaise', message: 'whole paise as 1-9 digits, e.g. 50000' },
+    ]);
+  }
+  return Number(text);
+}
+
+/**
+ * Signup as JSON, or as multipart with an `avatar` file. Multipart sends a list as repeated fields or a
+ * comma-separated value, so `languages` accepts both forms; the fee's text is converted before validation.
  */
 export const SignupBody = t.Object(
   {
@@ -119,7 +137,7 @@ export const SignupBody = t.Object(
     phone: t.Optional(Phone),
     specialty: t.Optional(DoctorFields.specialty),
     registrationNumber: t.Optional(DoctorFields.registrationNumber),
-    consultationFeePaise: t.Optional(t.Numeric({ minimum: 0, maximum: 100_000_000, multipleOf: 1 })),
+    consultationFeePaise: t.Optional(DoctorFields.consultationFeePaise),
     timezone: t.Optional(DoctorFields.timezone),
     bio: t.Optional(DoctorFields.bio),
     languages: t.Optional(t.Union([DoctorFields.languages, t.String({ maxLength: 1000 })])),
