@@ -66,9 +66,9 @@ const twoDigits = (text: string, at: number): number => {
 };
 
 /**
- * `new Date(text)`, faster for the one form dates are stored in: `Date#toISOString()` of years 0100-9999
+ * `new Date(text)`, faster for the one form dates are stored in: `Date#toISOString()` of years 0000-9999
  * (`YYYY-MM-DDTHH:mm:ss.sssZ`). That form is checked in full (every digit and separator, each field in
- * its range, the day within its month) and computed with `Date.UTC`; anything else, even a near miss,
+ * its range, the day within its month) and computed in integer arithmetic; anything else, even a near miss,
  * goes to `new Date(text)`, so the result is always the same as `new Date(text)`.
  */
 export function parseIsoDate(text: string): Date {
@@ -95,9 +95,8 @@ export function parseIsoDate(text: string): Date {
   const msLow = text.charCodeAt(22) - 48;
   const year = century * 100 + yy;
   // Every comparison below is false for NaN (a non-digit), so those fall through to the slow path too.
-  // Date.UTC reads years 0-99 as 1900-1999; those take the slow path as well.
   if (
-    !(year >= 100) ||
+    !(year >= 0) ||
     !(month >= 1 && month <= 12) ||
     !(day >= 1 && day <= 31) ||
     !(hour <= 23) ||
@@ -110,7 +109,24 @@ export function parseIsoDate(text: string): Date {
   }
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return new Date(text);
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, msHigh * 10 + msLow));
+  return new Date(
+    daysFromCivil(year, month, day) * 86_400_000 +
+      hour * 3_600_000 +
+      minute * 60_000 +
+      second * 1000 +
+      msHigh * 10 +
+      msLow,
+  );
+}
+
+/** Days since 1970-01-01 of a valid proleptic Gregorian date (H. Hinnant's days_from_civil), in integers. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 const reviveDate: Reviver = (v) => (typeof v === 'string' ? parseIsoDate(v) : v);
