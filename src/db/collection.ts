@@ -80,13 +80,11 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
       const after = decodeCursor(options.cursor, sort);
       effective = { $and: [filter, keysetFilter(sort, after)] };
     }
-    const rows = (await this.engine.find(
-      effective,
-      sort,
-      limit === undefined ? undefined : limit + 1,
-    )) as T[];
-    const hasMore = limit !== undefined && rows.length > limit;
-    const items = hasMore ? rows.slice(0, limit) : rows;
+    if (limit === undefined)
+      return { items: (await this.engine.find(effective, sort)) as T[], nextCursor: null };
+    const page = await this.engine.findPage(effective, sort, limit);
+    const items = page.docs as T[];
+    const hasMore = page.hasMore;
     const last = items.at(-1);
     return { items, nextCursor: hasMore && last ? encodeCursor(sort, last) : null };
   }

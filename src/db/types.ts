@@ -65,6 +65,8 @@ export interface EngineCollection {
   insertMany(docs: BaseDoc[]): Promise<void>;
   findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null>;
   find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]>;
+  /** Up to `limit` matches, and whether at least one more follows them. */
+  findPage(filter: Filter, sort: SortSpec, limit: number): Promise<{ docs: BaseDoc[]; hasMore: boolean }>;
   count(filter: Filter): Promise<number>;
   updateOne(filter: Filter, update: Update, returnDocument: boolean): Promise<BaseDoc | boolean | null>;
   deleteOne(filter: Filter): Promise<boolean>;

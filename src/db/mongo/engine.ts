@@ -175,6 +175,16 @@ class MongoEngineCollection implements EngineCollection {
     return (await cursor.toArray()) as unknown as BaseDoc[];
   }
 
+  async findPage(
+    filter: Filter,
+    sort: SortSpec,
+    limit: number,
+  ): Promise<{ docs: BaseDoc[]; hasMore: boolean }> {
+    const docs = await this.find(filter, sort, limit + 1);
+    const hasMore = docs.length > limit;
+    return { docs: hasMore ? docs.slice(0, limit) : docs, hasMore };
+  }
+
   count(filter: Filter): Promise<number> {
     return this.collection.countDocuments(filter as Document, { session: this.session });
   }

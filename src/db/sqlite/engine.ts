@@ -134,6 +134,21 @@ class SqliteCollection implements EngineCollection {
       .map((row) => this.toDoc(row)!);
   }
 
+  async findPage(
+    filter: Filter,
+    sort: SortSpec,
+    limit: number,
+  ): Promise<{ docs: BaseDoc[]; hasMore: boolean }> {
+    while (this.gate?.busy) await this.gate.wait();
+    // One row past the page says whether another page follows; it is read but never parsed.
+    const { sql, params } = this.select(filter, sort, limit + 1);
+    const rows = this.db.query<Row, Param[]>(sql).all(...params);
+    const count = Math.min(rows.length, limit);
+    const docs: BaseDoc[] = new Array(count);
+    for (let i = 0; i < count; i++) docs[i] = this.toDoc(rows[i]!)!;
+    return { docs, hasMore: rows.length > limit };
+  }
+
   async count(filter: Filter): Promise<number> {
     while (this.gate?.busy) await this.gate.wait();
     const where = new WhereBuilder();

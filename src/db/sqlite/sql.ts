@@ -6,13 +6,21 @@ export type Param = string | number | null;
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists']);
 
+/** Valid paths seen so far and their expressions; bounded, since filters may carry paths from outside. */
+const fieldExprs = new Map<string, string>();
+const FIELD_EXPR_CACHE = 1024;
+
 /** `a.b` -> the SQL expression of that field; the exact text is shared by indexes and queries. */
 export function fieldExpr(path: string): string {
   if (path === '_id') return 'id';
+  const cached = fieldExprs.get(path);
+  if (cached !== undefined) return cached;
   if (!path.split('.').every((segment) => SEGMENT.test(segment))) {
     throw new ValidationError(`Invalid field path "${path}"`);
   }
-  return `json_extract(doc, '$.${path}')`;
+  const expr = `json_extract(doc, '$.${path}')`;
+  if (fieldExprs.size < FIELD_EXPR_CACHE) fieldExprs.set(path, expr);
+  return expr;
 }
 
 export const jsonPath = (path: string): string => {
