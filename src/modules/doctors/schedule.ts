@@ -1,4 +1,5 @@
 import { ValidationError } from '../../shared/errors.ts';
+import { isTimeZone } from '../../shared/time-zones.ts';
 import type { ScheduleInput } from './slots.model.ts';
 
 export interface PlannedSlot {
@@ -14,16 +15,7 @@ export interface ExpandedSchedule {
 
 const MINUTE_MS = 60_000;
 
-/** An IANA zone name Temporal knows (`Europe/London`, `Asia/Kolkata`, `UTC`); bare offsets are refused. */
-export function isTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z]/.test(zone)) return false;
-  try {
-    Temporal.PlainDate.from('2000-01-01').toZonedDateTime(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 const parseDate = (value: string, path: string): Temporal.PlainDate => {
   try {
