@@ -97,6 +97,7 @@ describe('doctor review', () => {
       ['1', 'application/json'],
       ['null', 'application/json'],
       ['{"reason":""}', 'application/json'],
+      ['{"reason":"no\\u0000"}', 'application/json'],
       ['reason=x', 'application/x-www-form-urlencoded'],
       ['x', 'text/plain'],
     ];

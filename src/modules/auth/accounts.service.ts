@@ -9,10 +9,10 @@ import {
 } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { isTimeZone } from '../../shared/time-zones.ts';
 import type { RateLimitRule } from '../rate-limits/rate-limits.model.ts';
 import type { RateLimiter } from '../rate-limits/rate-limits.service.ts';
 import type { AvatarsService } from '../users/avatars.service.ts';
+import { languagesField, timeZoneField, trimmedText } from '../users/profile-fields.ts';
 import { type PublicUser, toPublicUser, type UserDoc } from '../users/users.model.ts';
 import { normalizeEmail, type UsersRepository } from '../users/users.repository.ts';
 import { accountEmails, sendQuietly } from './account-emails.ts';
@@ -46,13 +46,6 @@ export type SessionGrant = TokenPair & { user: PublicUser };
 const DOCTOR_REQUIRED = ['specialty', 'registrationNumber', 'consultationFeePaise', 'timezone'] as const;
 const DOCTOR_ONLY = [...DOCTOR_REQUIRED, 'bio', 'languages'] as const;
 
-/** Multipart sends a list as repeated fields or one comma-separated value; both end up as a list. */
-export function languagesList(value: string[] | string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const list = (Array.isArray(value) ? value : value.split(',')).map((l) => l.trim()).filter(Boolean);
-  return list;
-}
-
 /**
  * Sign-up, email verification, sign-in, sessions and password reset. Emails carry the one-time codes;
  * codes and tokens never reach a log line.
@@ -80,7 +73,10 @@ export class AccountsService {
   async signup(input: SignupInput, clientIp: string): Promise<PublicUser> {
     const { users, hasher, rateLimiter, avatars, clock, logger } = this.deps;
     await rateLimiter.consume([{ rule: RATE_LIMIT_RULES.signupPerIp, subject: clientIp }]);
-    const doctor = this.doctorProfileOf(input);
+    const issues: FieldIssue[] = [];
+    const name = trimmedText(input.name, 'name', 1, issues);
+    const doctor = this.doctorProfileOf(input, issues);
+    if (issues.length) throw new ValidationError('The request is invalid', issues);
     const email = normalizeEmail(input.email);
     // The picture is judged (size, bytes) before anything is written, so a refused one leaves no trace.
     const avatar = input.avatar ? await avatars.accept(input.avatar) : undefined;
@@ -91,7 +87,7 @@ export class AccountsService {
     let user = await users.create({
       _id: newId(),
       email,
-      name: input.name.trim(),
+      name,
       ...(input.phone ? { phone: input.phone } : {}),
       role: input.role,
       passwordHash: await hasher.hash(input.password),
@@ -272,32 +268,33 @@ export class AccountsService {
     return user;
   }
 
-  private doctorProfileOf(input: SignupInput): UserDoc['doctor'] {
-    const issues: FieldIssue[] = [];
+  /** The practice details of a doctor's signup; problems (and doctor fields from others) go to `issues`. */
+  private doctorProfileOf(input: SignupInput, issues: FieldIssue[]): UserDoc['doctor'] {
     if (input.role !== 'doctor') {
       for (const field of DOCTOR_ONLY) {
         if (input[field] !== undefined) issues.push({ path: field, message: 'only doctors give this field' });
       }
-      if (issues.length) throw new ValidationError('The request is invalid', issues);
       return undefined;
     }
     for (const field of DOCTOR_REQUIRED) {
       if (input[field] === undefined) issues.push({ path: field, message: 'required for doctors' });
     }
-    if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
-      issues.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Kolkata' });
+    const { specialty, registrationNumber, consultationFeePaise, timezone, bio } = input;
+    if (
+      specialty === undefined ||
+      registrationNumber === undefined ||
+      consultationFeePaise === undefined ||
+      timezone === undefined
+    ) {
+      return undefined;
     }
-    const languages = languagesList(input.languages);
-    if (languages?.some((l) => l.length < 2 || l.length > 40) || (languages?.length ?? 0) > 20) {
-      issues.push({ path: 'languages', message: 'up to 20 names of 2-40 characters' });
-    }
-    if (issues.length) throw new ValidationError('The request is invalid', issues);
+    const languages = input.languages !== undefined ? languagesField(input.languages, issues) : undefined;
     return {
-      specialty: input.specialty!.trim(),
-      registrationNumber: input.registrationNumber!.trim(),
-      consultationFeePaise: input.consultationFeePaise!,
-      timezone: input.timezone!,
-      ...(input.bio !== undefined ? { bio: input.bio } : {}),
+      specialty: trimmedText(specialty, 'specialty', 2, issues),
+      registrationNumber: trimmedText(registrationNumber, 'registrationNumber', 3, issues),
+      consultationFeePaise,
+      timezone: timeZoneField(timezone, issues),
+      ...(bio !== undefined ? { bio } : {}),
       ...(languages !== undefined ? { languages } : {}),
       approvalStatus: 'pending',
     };

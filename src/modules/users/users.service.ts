@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import { type FieldIssue, NotFoundError, ValidationError } from '../../shared/errors.ts';
-import { isTimeZone } from '../../shared/time-zones.ts';
 import type { AvatarsService } from './avatars.service.ts';
+import { languagesField, timeZoneField, trimmedText } from './profile-fields.ts';
 import { type PublicUser, toPublicUser } from './users.model.ts';
 import type { ProfileChanges, UsersRepository } from './users.repository.ts';
 
@@ -36,18 +36,22 @@ export class ProfileService {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundError('No such user');
     const issues: FieldIssue[] = [];
-    const doctor: NonNullable<ProfileChanges['doctor']> = {};
     for (const field of DOCTOR_FIELDS) {
-      if (patch[field] === undefined) continue;
-      if (user.role !== 'doctor') issues.push({ path: field, message: 'only doctors have this field' });
-      else (doctor as Record<string, unknown>)[field] = patch[field];
+      if (patch[field] !== undefined && user.role !== 'doctor') {
+        issues.push({ path: field, message: 'only doctors have this field' });
+      }
     }
-    if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) {
-      issues.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Kolkata' });
-    }
+    const doctor: NonNullable<ProfileChanges['doctor']> = {};
+    if (patch.specialty !== undefined)
+      doctor.specialty = trimmedText(patch.specialty, 'specialty', 2, issues);
+    if (patch.consultationFeePaise !== undefined) doctor.consultationFeePaise = patch.consultationFeePaise;
+    if (patch.timezone !== undefined) doctor.timezone = timeZoneField(patch.timezone, issues);
+    if (patch.bio !== undefined) doctor.bio = patch.bio;
+    if (patch.languages !== undefined) doctor.languages = languagesField(patch.languages, issues);
+    const name = patch.name !== undefined ? trimmedText(patch.name, 'name', 1, issues) : undefined;
     if (issues.length) throw new ValidationError('The request is invalid', issues);
     const changes: ProfileChanges = {
-      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+      ...(name !== undefined ? { name } : {}),
       ...(patch.phone !== undefined ? { phone: patch.phone } : {}),
       ...(Object.keys(doctor).length ? { doctor } : {}),
     };

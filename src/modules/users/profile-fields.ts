@@ -1,0 +1,41 @@
+import type { FieldIssue } from '../../shared/errors.ts';
+import { canonicalTimeZone } from '../../shared/time-zones.ts';
+
+/**
+ * Cleans the free-text profile fields the same way for signup and PATCH /me: trimmed before the length
+ * rules apply, so whitespace never passes for a value. Problems are added to `issues`.
+ */
+export function trimmedText(value: string, path: string, minLength: number, issues: FieldIssue[]): string {
+  const trimmed = value.trim();
+  if (trimmed === '') issues.push({ path, message: 'must not be blank' });
+  else if (trimmed.length < minLength) {
+    issues.push({ path, message: `must be at least ${minLength} characters` });
+  }
+  return trimmed;
+}
+
+/** The zone's canonical name (`asia/kolkata` -> `Asia/Kolkata`); an unknown zone is an issue. */
+export function timeZoneField(value: string, issues: FieldIssue[]): string {
+  const canonical = canonicalTimeZone(value);
+  if (canonical === undefined) {
+    issues.push({ path: 'timezone', message: 'must be an IANA time zone such as Asia/Kolkata' });
+  }
+  return canonical ?? value;
+}
+
+/**
+ * Languages as a list of trimmed names. Multipart may send one comma-separated value, where empty items
+ * ("English, Hindi,") are dropped; a list item that is blank is refused, and so is a value that names no
+ * language at all (",,,"). An empty JSON list is an explicit "none".
+ */
+export function languagesField(value: string[] | string, issues: FieldIssue[]): string[] {
+  const fromText = !Array.isArray(value);
+  const names = (fromText ? value.split(',') : value).map((name) => name.trim());
+  const list = fromText ? names.filter(Boolean) : names;
+  if (fromText && list.length === 0) {
+    issues.push({ path: 'languages', message: 'name at least one language' });
+  } else if (list.some((name) => name.length < 2 || name.length > 40) || list.length > 20) {
+    issues.push({ path: 'languages', message: 'up to 20 names of 2-40 characters' });
+  }
+  return list;
+}
