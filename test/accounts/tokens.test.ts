@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
-import { Sessions } from '../../src/modules/auth/auth.model.ts';
+import { createHash, createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { RefreshTokens, Sessions } from '../../src/modules/auth/auth.model.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
 import { type CreatedUser, createUser } from '../support/factories.ts';
 
@@ -160,6 +160,19 @@ describe('POST /auth/refresh', () => {
     expect(Buffer.from(res.body.refreshToken.slice(5), 'base64url').byteLength).toBe(32);
     expect(parts(res.body.accessToken).payload.sid).toBe(parts(fresh.accessToken).payload.sid);
     expect((await refresh(res.body.refreshToken)).status).toBe(200);
+  });
+
+  test('refresh tokens are stored only as their SHA-256: the raw token appears in no stored document', async () => {
+    const fresh = await createUser(t, { role: 'patient' });
+    const rotated = (await refresh(fresh.refreshToken)).body.refreshToken as string;
+    const docs = await t.container.store.collection(RefreshTokens).findAll({ userId: fresh.user.id });
+    expect(docs.length).toBe(2);
+    const dump = JSON.stringify(docs);
+    for (const raw of [fresh.refreshToken, rotated]) {
+      expect(dump).not.toContain(raw);
+      expect(dump).not.toContain(raw.slice(5));
+      expect(docs.map((d) => d._id)).toContain(createHash('sha256').update(raw).digest('hex'));
+    }
   });
 
   test('a reused refresh token -> 401 REFRESH_TOKEN_REUSED and the whole session is revoked', async () => {
