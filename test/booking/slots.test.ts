@@ -217,6 +217,30 @@ describe('publishing explicit slots', () => {
   });
 });
 
+describe('concurrent publishing', () => {
+  test('concurrent overlapping publishes of one doctor never store overlapping slots; each takes the schedule lock', async () => {
+    const doctor = await approvedDoctor(t);
+    const start = hourFromNow(t, 3);
+    // Ten requests, each a 30-minute slot shifted by 5 minutes: at most every sixth can coexist.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post(doctor, { slots: [range(plus(start, i * 5 * MINUTE), 30)] })),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const stored = await storedFor(doctor.user.id);
+    for (let i = 1; i < stored.length; i++) {
+      expect(stored[i]!.startsAt.getTime()).toBeGreaterThanOrEqual(stored[i - 1]!.endsAt.getTime());
+    }
+    const created = results.reduce((n, r) => n + r.body.created.length, 0);
+    expect(created).toBe(stored.length);
+    expect(created).toBeGreaterThanOrEqual(1);
+    expect(created).toBeLessThanOrEqual(2);
+    const user = await t.container.usersRepo.findById(doctor.user.id);
+    expect(user?.scheduleRevision).toBe(10);
+    const me = await t.call('GET', '/api/v1/me', { token: doctor.accessToken });
+    expect(JSON.stringify(me.body)).not.toContain('scheduleRevision');
+  });
+});
+
 describe('publishing a weekly schedule', () => {
   test("09:00 in the doctor's London time zone is 09:00Z in winter and 08:00Z in summer", async () => {
     const doctor = await approvedDoctor(t, { timezone: 'Europe/London' });

@@ -1,5 +1,6 @@
 import type { InsertDoc } from '../../db/collection.ts';
 import type { Filter, Page, Store } from '../../db/index.ts';
+import { Users } from '../users/users.model.ts';
 import { canSlotMove, type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
 
 /** Open, or held by a hold that has lapsed: either way a patient may claim it now. */
@@ -26,6 +27,15 @@ export class SlotsRepository {
   /** Runs `work` atomically, with a repository bound to the transaction. */
   transaction<R>(work: (slots: SlotsRepository) => Promise<R>): Promise<R> {
     return this.store.transaction((tx) => work(new SlotsRepository(tx)));
+  }
+
+  /**
+   * Serializes the publishing of one doctor's slots: inside a transaction, the write to the doctor's
+   * document makes two concurrent publishers conflict (MongoDB retries the later one, which then sees
+   * the earlier one's slots; SQLite queues it), so an overlap check can never miss a concurrent insert.
+   */
+  async lockSchedule(doctorId: string): Promise<void> {
+    await this.store.collection(Users).updateOne({ _id: doctorId }, { $inc: { scheduleRevision: 1 } });
   }
 
   insertMany(docs: InsertDoc<SlotDoc>[]): Promise<SlotDoc[]> {

@@ -114,6 +114,7 @@ export class SlotsService {
 
     // Reading the neighbours and inserting in one transaction keeps two requests from interleaving.
     const created = await this.slots.transaction(async (slots) => {
+      await slots.lockSchedule(doctorId);
       const first = candidates[0]!;
       const last = candidates.at(-1)!;
       const taken: { _id: string; startsAt: Date; endsAt: Date }[] = await slots.findStartingBetween(

@@ -47,6 +47,8 @@ export const UserDoc = Type.Object(
     /** The avatar provider's handle for the stored file, so a replaced avatar can be removed. */
     avatarFileId: Type.Optional(Type.String()),
     doctor: Type.Optional(DoctorProfile),
+    /** Bumped by every slot-publishing transaction of a doctor, so concurrent ones conflict (never shown). */
+    scheduleRevision: Type.Optional(Type.Integer({ minimum: 0 })),
     walletBalancePaise: Type.Integer({ minimum: 0 }),
     createdAt: Type.Date(),
     updatedAt: Type.Date(),
