@@ -62,8 +62,8 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return prepared;
   }
 
-  async findById(id: string): Promise<T | null> {
-    return (await this.engine.findOne({ _id: id })) as T | null;
+  findById(id: string): Promise<T | null> {
+    return this.engine.findOne({ _id: id }) as Promise<T | null>;
   }
 
   async findOne(filter: Filter, options: { sort?: SortSpec } = {}): Promise<T | null> {

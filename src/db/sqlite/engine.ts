@@ -1,4 +1,4 @@
-import { Database, SQLiteError } from 'bun:sqlite';
+import { Database, SQLiteError, type Statement } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DocumentValidationError, DuplicateKeyError, ValidationError } from '../../shared/errors.ts';
@@ -50,9 +50,16 @@ class Gate {
   }
 }
 
+/** A filter with `_id` as its only key. */
+const isOnlyId = (filter: Filter): boolean => {
+  for (const key in filter) if (key !== '_id') return false;
+  return true;
+};
+
 class SqliteCollection implements EngineCollection {
   private readonly revive;
   private readonly check;
+  private byId: Statement<Row, [string]> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -121,6 +128,12 @@ class SqliteCollection implements EngineCollection {
 
   async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
     while (this.gate?.busy) await this.gate.wait();
+    const id = filter._id;
+    // The commonest read, a bare `{ _id }`, skips building its SQL (and the statement cache lookup).
+    if (typeof id === 'string' && sort === undefined && isOnlyId(filter)) {
+      this.byId ??= this.db.query<Row, [string]>(`SELECT id, doc FROM ${this.table} WHERE id = ? LIMIT 1`);
+      return this.toDoc(this.byId.get(id));
+    }
     const { sql, params } = this.select(filter, sort, 1);
     return this.toDoc(this.db.query<Row, Param[]>(sql).get(...params));
   }
