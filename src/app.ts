@@ -64,6 +64,10 @@ export function createApp(container: Container) {
     .use(devMediaController(container))
     .group('/api/v1', (api) =>
       api
+        // `?q=&limit=` from a URL template means "not given", not "invalid".
+        .onTransform(({ query }) => {
+          for (const key in query) if (query[key] === '') delete query[key];
+        })
         .use(authController(container))
         .use(usersController(container))
         .use(adminController(container))

@@ -69,6 +69,15 @@ test('only approved doctors are listed, by name, with their public profile only'
   expect(JSON.stringify(res.body)).not.toContain('REG-');
 });
 
+test('empty query parameters from a URL template mean "not given"', async () => {
+  const res = await t.call('GET', '/api/v1/doctors?specialty=&q=&limit=&cursor=');
+  expect(res.status).toBe(200);
+  expect(names(res)).toEqual(names(await t.call('GET', '/api/v1/doctors')));
+  expect(res.body.items).toHaveLength(6);
+  const filtered = await t.call('GET', '/api/v1/doctors?specialty=Dermatology&q=&limit=');
+  expect(names(filtered)).toEqual(['Farah Ramanathan']);
+});
+
 test('specialty filter and a case-insensitive name search, paginated', async () => {
   const byspecialty = await t.call('GET', '/api/v1/doctors?specialty=Dermatology');
   expect(names(byspecialty)).toEqual(['Farah Ramanathan']);
