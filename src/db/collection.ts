@@ -1,7 +1,7 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { DocumentValidationError, type FieldIssue, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { decodeCursor, encodeCursor, keysetFilter, normalizeSort } from './cursor.ts';
+import { decodeCursor, encodeCursor, InvalidCursorError, keysetFilter, normalizeSort } from './cursor.ts';
 import { checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
 import type {
   BaseDoc,
@@ -78,6 +78,7 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     let effective = filter;
     if (options.cursor) {
       const after = decodeCursor(options.cursor, sort);
+      this.checkCursorValues(sort, after);
       effective = { $and: [filter, keysetFilter(sort, after)] };
     }
     if (limit === undefined)
@@ -87,6 +88,17 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     const hasMore = page.hasMore;
     const last = items.at(-1);
     return { items, nextCursor: hasMore && last ? encodeCursor(sort, last) : null };
+  }
+
+  /** A well-formed cursor can still be forged: each value must be one its sort field can hold. */
+  private checkCursorValues(sort: SortSpec, values: unknown[]): void {
+    Object.keys(sort).forEach((path, i) => {
+      const value = values[i];
+      const fits = schemasAt(this.def.schema, path).some(({ schema, optional }) =>
+        value === null ? optional : checkerFor(schema).Check(value),
+      );
+      if (!fits) throw new InvalidCursorError();
+    });
   }
 
   async findAll(filter: Filter, options: { sort?: SortSpec; limit?: number } = {}): Promise<T[]> {

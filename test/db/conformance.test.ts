@@ -274,6 +274,25 @@ for (const engine of testEngines()) {
         }
       });
 
+      test('a well-formed but forged cursor whose values do not fit the sort fields is refused with 422', async () => {
+        const { patientId } = await seed([{}, {}]);
+        const forge = (s: string, v: unknown[]) =>
+          Buffer.from(JSON.stringify({ s, v })).toString('base64url');
+        for (const [sort, cursor] of [
+          [{ score: 1 }, forge('score:1,_id:1', ['3', 'x'])],
+          [{ score: 1 }, forge('score:1,_id:1', [null, null])],
+          [{ score: 1 }, forge('score:1,_id:1', [true, 5])],
+          [{ startsAt: 1 }, forge('startsAt:1,_id:1', ['2031', 'x'])],
+        ] as const) {
+          const error = await V()
+            .find({ patientId }, { sort, cursor })
+            .catch((e: unknown) => e);
+          expect({ cursor, error }).toMatchObject({ cursor, error: { status: 422 } });
+        }
+        const valid = forge('score:1,_id:1', [3, 'x']);
+        expect((await V().find({ patientId }, { sort: { score: 1 }, cursor: valid })).items).toBeArray();
+      });
+
       test('a cursor from another sort is refused with 422', async () => {
         const { patientId } = await seed([{}, {}, {}]);
         const { nextCursor } = await V().find({ patientId }, { sort: { score: 1 }, limit: 1 });
