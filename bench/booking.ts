@@ -16,37 +16,10 @@ import { buildContainer } from '../src/container.ts';
 import { Appointments } from '../src/modules/appointments/appointments.model.ts';
 import { type SlotDoc, Slots } from '../src/modules/doctors/slots.model.ts';
 import { type UserDoc, Users } from '../src/modules/users/users.model.ts';
+import { runWrk, type WrkResult } from './wrk.ts';
 
 const ROOT = join(import.meta.dir, '..');
 
-interface WrkResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  non2xx: number;
-  socketErrors: number;
-}
-
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
-
-/** The figures of a `wrk --latency` report. */
-function parseWrk(output: string): WrkResult {
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
-  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m)\b/m.exec(output);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\b/m.exec(output);
-  const requests = /^\s+(\d+) requests in/m.exec(output);
-  if (!rps || !p50 || !p99 || !requests) throw new Error(`Unexpected wrk output:\n${output}`);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  return {
-    requestsPerSecond: Number(rps[1]),
-    p50Ms: Number(p50[1]) * (UNIT_MS[p50[2]!] ?? Number.NaN),
-    p99Ms: Number(p99[1]) * (UNIT_MS[p99[2]!] ?? Number.NaN),
-    requests: Number(requests[1]),
-    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? 0),
-    socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
-  };
-}
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 1;
 const HOLD_DOCTORS = 200;
@@ -215,18 +188,8 @@ async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
   throw new Error('src/main.ts did not become ready within 10 s');
 }
 
-function wrk(url: string, runSeconds: number, script?: string[]): WrkResult {
-  const command = [...clientPin, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${runSeconds}s`, '--latency'];
-  if (script) command.push('-s', script[0]!, url, '--', ...script.slice(1));
-  else command.push(url);
-  const run = Bun.spawnSync(command, { stdout: 'pipe', stderr: 'pipe' });
-  if (run.exitCode !== 0) throw new Error(`${command.join(' ')} failed:\n${run.stdout}${run.stderr}`);
-  const result = parseWrk(run.stdout.toString());
-  if (result.non2xx > 0 || result.socketErrors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.socketErrors} socket errors; run spoiled`);
-  }
-  return result;
-}
+const wrk = (url: string, seconds: number, script?: string[]): WrkResult =>
+  runWrk({ url, seconds, connections: CONNECTIONS, pin: clientPin, ...(script ? { script } : {}) });
 
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

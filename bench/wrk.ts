@@ -37,10 +37,14 @@ export interface WrkOptions {
   connections: number;
   /** Command prefix that pins wrk to its core, e.g. `taskset -c 0`. */
   pin: string[];
+  /** A Lua script and its arguments (`wrk -s script url -- args...`). */
+  script?: string[];
 }
 
-export function runWrk({ url, seconds, connections, pin }: WrkOptions): WrkResult {
-  const command = [...pin, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+export function runWrk({ url, seconds, connections, pin, script }: WrkOptions): WrkResult {
+  const command = [...pin, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  if (script) command.push('-s', script[0]!, url, '--', ...script.slice(1));
+  else command.push(url);
   const run = Bun.spawnSync(command, { stdout: 'pipe', stderr: 'pipe' });
   const output = run.stdout.toString();
   if (run.exitCode !== 0) throw new Error(`${command.join(' ')} failed:\n${output}${run.stderr.toString()}`);
