@@ -8,7 +8,7 @@
  * Exit codes: 0 created or already there, 1 refused (the email belongs to a non-admin), 64 bad usage.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfigOrExit } from '../src/config.ts';
 import { buildContainer } from '../src/container.ts';
 import { AppError } from '../src/shared/errors.ts';
 
@@ -25,16 +25,7 @@ async function main(): Promise<number> {
     options: { email: { type: 'string' }, name: { type: 'string' } },
     strict: true,
   });
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 78;
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const email = values.email ?? config.ADMIN_EMAIL;
   if (!email || !EMAIL.test(email)) {
     console.error('Usage: bun scripts/create-admin.ts --email <address> [--name <name>] (password on stdin)');

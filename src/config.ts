@@ -169,3 +169,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ),
   });
 }
+
+/** For process entry points: the config, or the reasons on stderr and exit code 78 (EX_CONFIG). */
+export function loadConfigOrExit(source: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(78);
+  }
+}

@@ -92,9 +92,12 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     (await openStore(config.DATABASE_URL, collections, { onNotice: (message) => logger.warn(message) }));
 
   if (config.EMAIL_PROVIDER === 'dev') {
-    logger.warn('dev email provider: every message, sign-in codes included, is readable at /api/v1/dev/mailbox', {
-      host: config.HOST,
-    });
+    logger.warn(
+      'dev email provider: every message, sign-in codes included, is readable at /api/v1/dev/mailbox',
+      {
+        host: config.HOST,
+      },
+    );
   }
   const usersRepo = new UsersRepository(store);
   const email: EmailProvider =

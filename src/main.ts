@@ -1,20 +1,11 @@
 import { createApp, uploadBodyLimits } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { buildContainer } from './container.ts';
 import { startJobs } from './jobs/index.ts';
 import { flushLogs } from './shared/logger.ts';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
 
   const container = await buildContainer(config);
   const { logger } = container;
