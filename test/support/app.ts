@@ -13,6 +13,7 @@ export interface CallOptions {
   token?: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read response JSON as the contract says, not as typed
 export interface CallResult<B = any> {
   status: number;
   body: B;
@@ -40,6 +41,7 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
   const container: Container = await buildContainer(config, { logger, clock, ...overrides });
   const app = createApp(container);
 
+  // biome-ignore lint/suspicious/noExplicitAny: see CallResult
   async function call<B = any>(
     method: string,
     path: string,
