@@ -1,6 +1,7 @@
 import { Elysia, type ValidationError as ElysiaValidationError } from 'elysia';
 import { AppError, type FieldIssue } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { requestContext } from './request-context.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -166,6 +167,8 @@ export function httpBasics(options: {
         const given = request.headers.get('x-request-id');
         const id = given !== null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
         (set as MetaHolder)[META] = { id, startedAt: performance.now() };
+        // Lines logged anywhere while this request is served carry its id.
+        requestContext.enterWith({ requestId: id });
         set.headers['x-request-id'] = id;
         const path = pathOf(request.url);
         if (path.startsWith('/api')) set.headers['cache-control'] = 'no-store';

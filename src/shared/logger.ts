@@ -1,3 +1,5 @@
+import { requestContext } from './request-context.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -61,7 +63,17 @@ export function createLogger(
   const threshold = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
-    write(JSON.stringify({ time: isoNow(), level: lvl, msg, ...base, ...fields }));
+    const requestId = requestContext.getStore()?.requestId;
+    write(
+      JSON.stringify({
+        time: isoNow(),
+        level: lvl,
+        msg,
+        ...(requestId ? { requestId } : {}),
+        ...base,
+        ...fields,
+      }),
+    );
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),

@@ -76,6 +76,30 @@ describe('headers and logs', () => {
     expect(typeof line?.durationMs).toBe('number');
   });
 
+  test('lines logged by services while serving a request carry its request id, also under concurrency', async () => {
+    const signups = await Promise.all(
+      ['rid-a', 'rid-b', 'rid-c'].map((requestId) =>
+        t.call('POST', '/api/v1/auth/signup', {
+          headers: { 'x-request-id': requestId },
+          body: {
+            name: 'Request Id',
+            email: `${requestId}.${crypto.randomUUID().slice(0, 8)}@example.test`,
+            password: 'long enough password',
+            role: 'patient',
+          },
+        }),
+      ),
+    );
+    for (const [i, requestId] of ['rid-a', 'rid-b', 'rid-c'].entries()) {
+      const res = signups[i]!;
+      expect(res.status).toBe(201);
+      const created = t.logger.lines.find(
+        (l) => l.msg === 'account created' && l.userId === res.body.user.id,
+      );
+      expect(created?.requestId).toBe(requestId);
+    }
+  });
+
   test('error responses are logged with their real status', async () => {
     await t.call('GET', '/api/v1/nothing-here', { headers: { 'x-request-id': 'log-404' } });
     const line = await waitForLine(t.logger.lines, (l) => l.msg === 'request' && l.requestId === 'log-404');
