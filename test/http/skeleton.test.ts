@@ -115,6 +115,20 @@ describe('headers and logs', () => {
 });
 
 describe('API docs', () => {
+  test('JSON-only routes document application/json as their one request type', async () => {
+    const spec = await t.call('GET', '/api-docs/json');
+    for (const [path, method] of [
+      ['/api/v1/auth/login', 'post'],
+      ['/api/v1/auth/refresh', 'post'],
+      ['/api/v1/appointments', 'post'],
+      ['/api/v1/doctors/me/slots', 'post'],
+      ['/api/v1/me', 'patch'],
+    ] as const) {
+      const content = spec.body.paths[path][method].requestBody.content;
+      expect({ path, types: Object.keys(content) }).toEqual({ path, types: ['application/json'] });
+    }
+  });
+
   test('OpenAPI JSON lists the system routes and the UI loads its assets locally', async () => {
     const spec = await t.call('GET', '/api-docs/json');
     expect(spec.status).toBe(200);

@@ -36,6 +36,7 @@ export function appointmentsController(container: Container) {
       },
       {
         auth: ['patient'],
+        parse: 'application/json',
         body: HoldBody,
         headers: IdempotencyHeaders,
         response: {

@@ -50,6 +50,7 @@ export function authController(container: Container) {
       },
     })
     .post('/otp/verify', ({ body }) => accounts.verifyEmail(body.email, body.code), {
+      parse: 'application/json',
       body: VerifyOtpBody,
       response: { 200: TokenPairResponse, 422: ErrorEnvelope },
       detail: { tags, summary: 'Verify the email with its code; signs in' },
@@ -61,12 +62,14 @@ export function authController(container: Container) {
         return status(202, { status: 'accepted' as const });
       },
       {
+        parse: 'application/json',
         body: EmailBody,
         response: { 202: AcceptedResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
         detail: { tags, summary: 'Send a new verification code (at most once a minute, 5 an hour)' },
       },
     )
     .post('/login', ({ body, ip }) => accounts.login(body.email, body.password, ip), {
+      parse: 'application/json',
       body: LoginBody,
       response: {
         200: TokenPairResponse,
@@ -78,6 +81,7 @@ export function authController(container: Container) {
       detail: { tags, summary: 'Sign in with email and password' },
     })
     .post('/refresh', ({ body }) => accounts.refresh(body.refreshToken), {
+      parse: 'application/json',
       body: RefreshBody,
       response: { 200: TokenPairResponse, 401: ErrorEnvelope, 422: ErrorEnvelope },
       detail: { tags, summary: 'Exchange a refresh token for a new pair (each refresh token works once)' },
@@ -90,6 +94,7 @@ export function authController(container: Container) {
       },
       {
         auth: true,
+        parse: 'application/json',
         body: RefreshBody,
         response: { 204: t.Void(), ...authErrorResponses, 422: ErrorEnvelope },
         detail: { tags, summary: 'Sign out: the session and its tokens stop working at once' },
@@ -102,6 +107,7 @@ export function authController(container: Container) {
         return status(202, { status: 'accepted' as const });
       },
       {
+        parse: 'application/json',
         body: EmailBody,
         response: { 202: AcceptedResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
         detail: {
@@ -117,6 +123,7 @@ export function authController(container: Container) {
         return status(204, undefined);
       },
       {
+        parse: 'application/json',
         body: ResetPasswordBody,
         response: { 204: t.Void(), 422: ErrorEnvelope },
         detail: { tags, summary: 'Set a new password with the emailed code; signs out every session' },

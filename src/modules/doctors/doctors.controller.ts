@@ -39,6 +39,7 @@ export function doctorsController(container: Container) {
       },
       {
         auth: ['doctor'],
+        parse: 'application/json',
         body: CreateSlotsBody,
         response: { 201: CreateSlotsResponse, ...authErrorResponses, 409: ErrorEnvelope, 422: ErrorEnvelope },
         detail: {

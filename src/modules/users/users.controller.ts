@@ -32,6 +32,7 @@ export function usersController(container: Container) {
     })
     .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, body) }), {
       auth: true,
+      parse: 'application/json',
       body: ProfilePatchBody,
       response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
       detail: { tags, summary: 'Change my name, phone or (doctors) practice details' },
