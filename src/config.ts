@@ -45,7 +45,7 @@ export const EnvSchema = T.Object({
   IMAGEKIT_UPLOAD_URL: T.Optional(T.String({ pattern: '^https?://' })),
   PAYMENT_PROVIDER: T.Union([T.Literal('dev'), T.Literal('razorpay')], { default: 'dev' }),
   BOOKING_HOLD_SECONDS: T.Integer({ ...Seconds, default: 900 }),
-  // A step in the cron seconds field: 60 or more would silently mean once a minute.
+  // Job periods (croner intervals, so any number of seconds works); at most a day.
   HOUSEKEEPING_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 300 }),
   HOLD_SWEEP_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 30 }),
   SLOT_HORIZON_DAYS: T.Integer({ minimum: 1, maximum: 730, default: 90 }),
