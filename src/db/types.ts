@@ -1,4 +1,4 @@
-import type { Static, TObject, TString } from '@sinclair/typebox';
+import type { TObject } from '@sinclair/typebox';
 
 /** Every stored document has a string id (UUIDv7 by default) under `_id`. */
 export type BaseDoc = { _id: string };
@@ -46,8 +46,6 @@ export interface CollectionDef<S extends TObject = TObject> {
   indexes: IndexSpec[];
 }
 
-export type DocOf<D extends CollectionDef> = Static<D['schema']>;
-
 export interface FindOptions {
   sort?: SortSpec;
   limit?: number;
@@ -81,5 +79,3 @@ export interface Engine {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
-
-export type IdSchema = TString;

@@ -2,4 +2,3 @@
 export const newId = (): string => Bun.randomUUIDv7();
 
 export const ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
-export const isId = (value: string): boolean => new RegExp(ID_PATTERN).test(value);

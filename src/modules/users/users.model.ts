@@ -9,7 +9,6 @@ export type Role = Static<typeof Role>;
  * Doctor approval: `pending` -> `approved` | `rejected` (an admin decides; each sends an email).
  * Only approved doctors are listed or bookable.
  */
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const ApprovalStatus = Type.Union([
   Type.Literal('pending'),
   Type.Literal('approved'),
