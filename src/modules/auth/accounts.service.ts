@@ -16,7 +16,7 @@ import { languagesField, timeZoneField, trimmedText } from '../users/profile-fie
 import { type PublicUser, toPublicUser, type UserDoc } from '../users/users.model.ts';
 import { normalizeEmail, type UsersRepository } from '../users/users.repository.ts';
 import { accountEmails, sendQuietly } from './account-emails.ts';
-import { OtpError, type OtpService } from './otp.service.ts';
+import { type OtpService, otpExpired } from './otp.service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import type { AuthUser, TokenPair, TokenService } from './tokens.service.ts';
 
@@ -119,7 +119,7 @@ export class AccountsService {
     const email = normalizeEmail(emailInput);
     await otps.consume(email, 'verify_email', code);
     const user = await users.markEmailVerified((await this.requireUser(email))._id, clock.now());
-    if (!user) throw expiredCode();
+    if (!user) throw otpExpired();
     logger.info('email verified', { userId: user._id });
     return { ...(await tokens.startSession(user._id, user.role)), user: toPublicUser(user) };
   }
@@ -264,7 +264,7 @@ export class AccountsService {
 
   private async requireUser(email: string): Promise<UserDoc> {
     const user = await this.deps.users.findByEmail(email);
-    if (!user) throw expiredCode();
+    if (!user) throw otpExpired();
     return user;
   }
 
@@ -300,6 +300,3 @@ export class AccountsService {
     };
   }
 }
-
-const expiredCode = () =>
-  new OtpError('OTP_EXPIRED', 'This code has expired or was already used; request a new one');

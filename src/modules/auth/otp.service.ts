@@ -88,7 +88,7 @@ export class OtpService {
     const now = this.clock.now();
     const doc = await this.otps.find(email, purpose);
     if (!doc?.codeHash || !doc.expiresAt || doc.consumedAt || doc.expiresAt <= now) {
-      throw new OtpError('OTP_EXPIRED', 'This code has expired or was already used; request a new one');
+      throw otpExpired();
     }
     if (doc.attempts >= OTP_MAX_ATTEMPTS) throw locked();
     const given = Buffer.from(this.hash(email, purpose, code), 'hex');
@@ -96,7 +96,7 @@ export class OtpService {
       if (await this.otps.consume(doc, OTP_MAX_ATTEMPTS, now)) return;
       const after = await this.otps.find(email, purpose);
       if (after?.codeHash === doc.codeHash && after.attempts >= OTP_MAX_ATTEMPTS) throw locked();
-      throw new OtpError('OTP_EXPIRED', 'This code has expired or was already used; request a new one');
+      throw otpExpired();
     }
     const counted = await this.otps.countWrongGuess(doc, OTP_MAX_ATTEMPTS);
     if (!counted) throw locked();
@@ -106,5 +106,8 @@ export class OtpService {
 }
 
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+/** The answer for a code that is no longer (or never was) the live one. */
+export const otpExpired = () =>
+  new OtpError('OTP_EXPIRED', 'This code has expired or was already used; request a new one');
 const locked = () =>
   new OtpError('OTP_LOCKED', 'Too many wrong codes; request a new code', { attemptsLeft: 0 });
