@@ -16,6 +16,7 @@ import { languagesField, timeZoneField, trimmedText } from '../users/profile-fie
 import { type PublicUser, toPublicUser, type UserDoc } from '../users/users.model.ts';
 import { normalizeEmail, type UsersRepository } from '../users/users.repository.ts';
 import { accountEmails, sendQuietly } from './account-emails.ts';
+import type { SignupBody } from './auth.model.ts';
 import { type OtpService, otpExpired } from './otp.service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import type { AuthUser, TokenPair, TokenService } from './tokens.service.ts';
@@ -25,21 +26,6 @@ export const RATE_LIMIT_RULES = {
   loginPerIp: { name: 'login:ip', limit: 10, windowSeconds: 60 },
   loginPerEmail: { name: 'login:email', limit: 10, windowSeconds: 60 },
 } satisfies Record<string, RateLimitRule>;
-
-export interface SignupInput {
-  name: string;
-  email: string;
-  password: string;
-  role: 'patient' | 'doctor';
-  phone?: string;
-  specialty?: string;
-  registrationNumber?: string;
-  consultationFeePaise?: number;
-  timezone?: string;
-  bio?: string;
-  languages?: string[] | string;
-  avatar?: Blob;
-}
 
 export type SessionGrant = TokenPair & { user: PublicUser };
 
@@ -70,7 +56,7 @@ export class AccountsService {
     return Math.round(this.deps.otpTtlSeconds / 60);
   }
 
-  async signup(input: SignupInput, clientIp: string): Promise<PublicUser> {
+  async signup(input: SignupBody, clientIp: string): Promise<PublicUser> {
     const { users, hasher, rateLimiter, avatars, clock, logger } = this.deps;
     await rateLimiter.consume([{ rule: RATE_LIMIT_RULES.signupPerIp, subject: clientIp }]);
     const issues: FieldIssue[] = [];
@@ -269,7 +255,7 @@ export class AccountsService {
   }
 
   /** The practice details of a doctor's signup; problems (and doctor fields from others) go to `issues`. */
-  private doctorProfileOf(input: SignupInput, issues: FieldIssue[]): UserDoc['doctor'] {
+  private doctorProfileOf(input: SignupBody, issues: FieldIssue[]): UserDoc['doctor'] {
     if (input.role !== 'doctor') {
       for (const field of DOCTOR_ONLY) {
         if (input[field] !== undefined) issues.push({ path: field, message: 'only doctors give this field' });
