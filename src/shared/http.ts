@@ -1,11 +1,12 @@
+import type { Static } from '@sinclair/typebox';
 import { Elysia, type ValidationError as ElysiaValidationError } from 'elysia';
+import type { ErrorEnvelope } from './error-schema.ts';
 import { AppError, type FieldIssue } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { requestContext } from './request-context.ts';
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+/** The error envelope's type, derived from its schema. */
+export type ErrorBody = Static<typeof ErrorEnvelope>;
 
 interface RequestMeta {
   id: string;
