@@ -10,9 +10,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { buildContainer } from '../src/container.ts';
+import { EMAIL_PATTERN } from '../src/modules/auth/auth.model.ts';
 import { AppError } from '../src/shared/errors.ts';
 
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const EMAIL = new RegExp(EMAIL_PATTERN);
 
 async function readPasswordFromStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Admin password (8-128 characters): ');

@@ -86,7 +86,7 @@ export const Otps = defineCollection({
   indexes: [{ keys: { email: 1, purpose: 1 }, unique: true }, { keys: { updatedAt: 1 } }],
 });
 
-const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+export const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
 export const Email = t.String({
   pattern: EMAIL_PATTERN,
   format: VISIBLE_TEXT,
