@@ -83,9 +83,9 @@ export class AccountsService {
       createdAt: now,
       updatedAt: now,
     });
-    if (avatar && input.avatar) {
+    if (avatar) {
       try {
-        const stored = await avatars.store(user._id, input.avatar);
+        const stored = await avatars.storeAccepted(user._id, avatar);
         user = (await users.setAvatar(user._id, stored, clock.now())) ?? user;
       } catch (error) {
         // The account stands; the picture can be sent again with PUT /me/avatar.

@@ -15,6 +15,12 @@ export class UnsupportedImageError extends AppError {
   }
 }
 
+/** An upload's bytes and the image type they really are, as `accept` found them. */
+export interface AcceptedImage {
+  bytes: Uint8Array;
+  type: NonNullable<ReturnType<typeof sniffImageType>>;
+}
+
 /** Checks an uploaded picture by its size and bytes, then stores it through the avatar provider. */
 export class AvatarsService {
   constructor(
@@ -24,7 +30,7 @@ export class AvatarsService {
   ) {}
 
   /** Refuses before anything is stored: too big -> 413, not JPEG/PNG/WebP by its bytes -> 415. */
-  async accept(file: Blob): Promise<{ bytes: Uint8Array; type: ReturnType<typeof sniffImageType> & {} }> {
+  async accept(file: Blob): Promise<AcceptedImage> {
     if (file.size > this.maxBytes) throw new AvatarTooLargeError(this.maxBytes);
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (bytes.byteLength > this.maxBytes) throw new AvatarTooLargeError(this.maxBytes);
@@ -35,7 +41,11 @@ export class AvatarsService {
 
   /** Checks, then stores; a provider failure is a 502 `AVATAR_UPLOAD_FAILED` (its detail only logged). */
   async store(userId: string, file: Blob): Promise<StoredAvatar> {
-    const { bytes, type } = await this.accept(file);
+    return this.storeAccepted(userId, await this.accept(file));
+  }
+
+  /** Stores a picture `accept` already passed, without reading and checking its bytes again. */
+  async storeAccepted(userId: string, { bytes, type }: AcceptedImage): Promise<StoredAvatar> {
     const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex');
     try {
       return await this.provider.put({
