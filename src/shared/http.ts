@@ -176,11 +176,11 @@ export function httpBasics(options: {
         if (!BODY_METHODS.has(request.method) || request.body === null) return;
         return guardBody(request, path);
       })
-      .onError({ as: 'global' }, ({ code, error, set }) => {
+      .onError({ as: 'global' }, ({ code, error, set, request }) => {
         // Destructured on purpose: given the whole context, Elysia assumes every part of it is used and
         // parses cookies, query and headers on every request.
         const info = (set as MetaHolder)[META];
-        const response = toErrorResponse({ code, error, requestId: info?.id });
+        const response = toErrorResponse({ code, error, requestId: info?.id, request });
         if (info) info.status = response.status;
         return response;
       })
@@ -213,10 +213,12 @@ export function httpBasics(options: {
     code,
     error,
     requestId,
+    request,
   }: {
     code: unknown;
     error: unknown;
     requestId: string | undefined;
+    request: Request;
   }): Response {
     if (error instanceof AppError) {
       return errorResponse(error.status, error.code, error.message, error.details, error.headers);
@@ -226,8 +228,14 @@ export function httpBasics(options: {
         return errorResponse(422, 'VALIDATION_FAILED', 'The request is invalid', {
           issues: validationIssues(error as ElysiaValidationError),
         });
-      case 'PARSE':
+      case 'PARSE': {
+        // JSON-only routes parse every body as JSON: a form sent there is the wrong type, not bad JSON.
+        const type = request.headers.get('content-type')?.toLowerCase() ?? '';
+        if (!type.includes('json')) {
+          return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', 'This route takes application/json');
+        }
         return errorResponse(422, 'MALFORMED_BODY', 'The request body could not be parsed');
+      }
       case 'NOT_FOUND':
         return errorResponse(404, 'NOT_FOUND', 'No such route');
       case 'INVALID_FILE_TYPE':

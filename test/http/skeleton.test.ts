@@ -42,6 +42,21 @@ describe('error envelope', () => {
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  test('a form sent to a JSON-only route is 415; broken JSON there is 422 MALFORMED_BODY', async () => {
+    const form = await t.call('POST', '/api/v1/auth/login', {
+      body: 'email=a%40b.co&password=whatever1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    expect(form.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const broken = await t.call('POST', '/api/v1/auth/login', {
+      body: '{"email": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(broken.status).toBe(422);
+    expect(broken.body.error.code).toBe('MALFORMED_BODY');
+  });
+
   test('an unsupported content type is 415', async () => {
     const res = await t.call('POST', '/api/v1/anything', {
       body: '<xml/>',
