@@ -151,12 +151,10 @@ export const PublicSlotsQuery = t.Object({
 });
 export type PublicSlotsQuery = Static<typeof PublicSlotsQuery>;
 
+/** The public query plus the doctor's own filter by effective state. */
 export const OwnSlotsQuery = t.Object({
-  from: t.Optional(IsoInstant),
-  to: t.Optional(IsoInstant),
+  ...PublicSlotsQuery.properties,
   status: t.Optional(SlotStatusSchema),
-  limit: t.Optional(Limit),
-  cursor: t.Optional(Cursor),
 });
 export type OwnSlotsQuery = Static<typeof OwnSlotsQuery>;
 
