@@ -157,7 +157,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     horizonDays: config.SLOT_HORIZON_DAYS,
     maxPerRequest: config.MAX_SLOTS_PER_REQUEST,
   });
-  const appointments = new AppointmentsService(appointmentsRepo, slotsRepo, usersRepo, clock, logger, {
+  const appointments = new AppointmentsService(store, appointmentsRepo, slotsRepo, usersRepo, clock, logger, {
     holdSeconds: config.BOOKING_HOLD_SECONDS,
     maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
   });
