@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Static, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { EMAIL_ADDRESS } from './shared/email-address.ts';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './shared/private-files.ts';
 
 const Port = T.Integer({ minimum: 0, maximum: 65535 });
@@ -32,7 +33,7 @@ export const EnvSchema = T.Object({
   JWT_AUDIENCE: T.String({ default: 'healthvision-api' }),
   ACCESS_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 2_592_000 }),
-  ADMIN_EMAIL: T.Optional(T.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })),
+  ADMIN_EMAIL: T.Optional(T.String({ format: EMAIL_ADDRESS })),
   ADMIN_PASSWORD: T.Optional(T.String({ minLength: 8, maxLength: 128 })),
   EMAIL_PROVIDER: T.Union([T.Literal('dev'), T.Literal('resend')], { default: 'dev' }),
   EMAIL_FROM: T.String({ default: 'HealthVision <no-reply@healthvision.local>' }),

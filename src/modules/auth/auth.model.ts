@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
+import { EMAIL_ADDRESS } from '../../shared/email-address.ts';
 import { ValidationError } from '../../shared/errors.ts';
-import { Text, VISIBLE_TEXT } from '../../shared/text.ts';
+import { Text } from '../../shared/text.ts';
 import { PublicUser } from '../users/users.model.ts';
 
 /**
@@ -86,12 +87,14 @@ export const Otps = defineCollection({
   indexes: [{ keys: { email: 1, purpose: 1 }, unique: true }, { keys: { updatedAt: 1 } }],
 });
 
-export const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
 export const Email = t.String({
-  pattern: EMAIL_PATTERN,
-  format: VISIBLE_TEXT,
+  format: EMAIL_ADDRESS,
   minLength: 3,
   maxLength: 254,
+  description:
+    'One address is one account: the domain is normalized by IDNA (case, full-width forms, Unicode as xn--), ' +
+    'the local part is lower-cased and must be at most 64 octets with no full-width or other compatibility ' +
+    'characters (see docs/email-addresses.md).',
   examples: ['asha@example.com'],
 });
 export const Password = t.String({ minLength: 8, maxLength: 128 });
