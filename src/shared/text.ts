@@ -17,15 +17,12 @@ import { FormatRegistry, type StringOptions, type TString, Type } from '@sinclai
  */
 export const SINGLE_LINE_TEXT = 'single-line-text';
 export const MULTI_LINE_TEXT = 'multi-line-text';
-/** No control, format (zero-width, bidi, soft hyphen), private-use, unassigned or space characters. */
-export const VISIBLE_TEXT = 'visible-text';
 
 const CONTROL = /\p{Cc}/u;
 const CONTROL_BUT_TAB_OR_NEWLINE = /[^\P{Cc}\t\n\r]/u;
 const LINE_SEPARATOR = /[\u2028\u2029]/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/gu;
-const NOT_VISIBLE = /[\p{C}\p{Z}]/u;
 
 /** What is left of `value` once whitespace and invisible characters are removed. */
 const visiblePart = (value: string): string => value.replace(INVISIBLE, '');
@@ -48,7 +45,6 @@ export function textProblem(value: string, multiline: boolean): string | undefin
 
 FormatRegistry.Set(SINGLE_LINE_TEXT, (value) => textProblem(value, false) === undefined);
 FormatRegistry.Set(MULTI_LINE_TEXT, (value) => textProblem(value, true) === undefined);
-FormatRegistry.Set(VISIBLE_TEXT, (value) => value.isWellFormed() && !NOT_VISIBLE.test(value));
 
 export interface TextOptions extends Omit<StringOptions, 'format' | 'pattern'> {
   maxLength: number;
