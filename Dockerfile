@@ -14,7 +14,7 @@ RUN bun run build
 FROM oven/bun:${BUN_VERSION}-slim
 WORKDIR /app
 COPY --from=build /app/dist/healthvision /app/healthvision
-RUN mkdir -p /data && chown bun:bun /data
+RUN mkdir -p /data && chown bun:bun /data && chmod 700 /data
 # Production by default: boot refuses the dev mailbox/payments and a missing JWT_SECRET. To try the image
 # on embedded defaults, run it with NODE_ENV=development (the dev mailbox then exposes sign-in codes).
 ENV NODE_ENV=production \

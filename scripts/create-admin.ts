@@ -10,10 +10,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { buildContainer } from '../src/container.ts';
-import { EMAIL_PATTERN } from '../src/modules/auth/auth.model.ts';
+import { isEmailAddress } from '../src/shared/email-address.ts';
 import { AppError } from '../src/shared/errors.ts';
-
-const EMAIL = new RegExp(EMAIL_PATTERN);
 
 async function readPasswordFromStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Admin password (8-128 characters): ');
@@ -28,7 +26,7 @@ async function main(): Promise<number> {
   });
   const config = loadConfigOrExit();
   const email = values.email ?? config.ADMIN_EMAIL;
-  if (!email || !EMAIL.test(email)) {
+  if (!email || !isEmailAddress(email)) {
     console.error('Usage: bun scripts/create-admin.ts --email <address> [--name <name>] (password on stdin)');
     return 64;
   }

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Static, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { EMAIL_ADDRESS } from './shared/email-address.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './shared/private-files.ts';
 
 const Port = T.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = T.Integer({ minimum: 1 });
@@ -31,7 +33,7 @@ export const EnvSchema = T.Object({
   JWT_AUDIENCE: T.String({ default: 'healthvision-api' }),
   ACCESS_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 2_592_000 }),
-  ADMIN_EMAIL: T.Optional(T.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })),
+  ADMIN_EMAIL: T.Optional(T.String({ format: EMAIL_ADDRESS })),
   ADMIN_PASSWORD: T.Optional(T.String({ minLength: 8, maxLength: 128 })),
   EMAIL_PROVIDER: T.Union([T.Literal('dev'), T.Literal('resend')], { default: 'dev' }),
   EMAIL_FROM: T.String({ default: 'HealthVision <no-reply@healthvision.local>' }),
@@ -110,13 +112,23 @@ function redact(name: string, value: string | undefined): string {
   return String(value).replace(/(\/\/[^/@\s]*:)[^/@\s]*@/, '$1***@');
 }
 
+/** Where the dev JWT secret is kept when JWT_SECRET is not set. */
+export const devSecretFile = (dataDir: string): string => join(dataDir, 'jwt-secret');
+
 /** A dev JWT secret is made once and kept in the data directory, so restarts keep sessions valid. */
 function devSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
+  const file = devSecretFile(dataDir);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
+  try {
+    writeFileSync(file, secret, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  } catch (error) {
+    // Another process made it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw error;
+  }
+  chmodSync(file, PRIVATE_FILE_MODE);
   return secret;
 }
 

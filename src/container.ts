@@ -1,4 +1,5 @@
-import type { Config } from './config.ts';
+import { join } from 'node:path';
+import { type Config, devSecretFile } from './config.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { CollectionDef } from './db/types.ts';
 import type { Purge } from './jobs/housekeeping.ts';
@@ -28,7 +29,7 @@ import { AvatarsService } from './modules/users/avatars.service.ts';
 import { Users } from './modules/users/users.model.ts';
 import { UsersRepository } from './modules/users/users.repository.ts';
 import { ProfileService } from './modules/users/users.service.ts';
-import { DevAvatarProvider } from './providers/avatars/dev.ts';
+import { DEV_AVATAR_DIRECTORY, DevAvatarProvider } from './providers/avatars/dev.ts';
 import { ImageKitAvatarProvider } from './providers/avatars/imagekit.ts';
 import type { AvatarProvider } from './providers/avatars/port.ts';
 import { DevEmailProvider, DevMailbox } from './providers/email/dev.ts';
@@ -36,6 +37,7 @@ import type { EmailProvider } from './providers/email/port.ts';
 import { ResendEmailProvider } from './providers/email/resend.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
+import { exposedFiles } from './shared/private-files.ts';
 
 /** Every collection the platform declares; the store creates them and their indexes at boot. */
 export const collections: CollectionDef[] = [
@@ -91,6 +93,14 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     overrides.store ??
     (await openStore(config.DATABASE_URL, collections, { onNotice: (message) => logger.warn(message) }));
 
+  // The store's own files are checked as it opens; these are the rest of what the server keeps on disk.
+  for (const file of exposedFiles([
+    config.DATA_DIR,
+    devSecretFile(config.DATA_DIR),
+    join(config.DATA_DIR, DEV_AVATAR_DIRECTORY),
+  ])) {
+    logger.warn(file.message, { path: file.path, mode: file.mode });
+  }
   if (config.EMAIL_PROVIDER === 'dev') {
     logger.warn(
       'dev email provider: every message, sign-in codes included, is readable at /api/v1/dev/mailbox',
@@ -157,7 +167,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     horizonDays: config.SLOT_HORIZON_DAYS,
     maxPerRequest: config.MAX_SLOTS_PER_REQUEST,
   });
-  const appointments = new AppointmentsService(appointmentsRepo, slotsRepo, usersRepo, clock, logger, {
+  const appointments = new AppointmentsService(store, appointmentsRepo, slotsRepo, usersRepo, clock, logger, {
     holdSeconds: config.BOOKING_HOLD_SECONDS,
     maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
   });

@@ -1,3 +1,4 @@
+import { exposedFiles } from '../shared/private-files.ts';
 import { Store } from './collection.ts';
 import { SqliteEngine } from './sqlite/engine.ts';
 import type { CollectionDef, Engine } from './types.ts';
@@ -6,7 +7,7 @@ export { Collection, defineCollection, Store } from './collection.ts';
 export type * from './types.ts';
 
 export interface OpenStoreOptions {
-  /** Called once with a sentence worth logging at boot (e.g. transactions unavailable). */
+  /** Called with each sentence worth logging at boot (transactions unavailable, a store file others can read). */
   onNotice?: (message: string) => void;
 }
 
@@ -23,5 +24,9 @@ export async function openStore(
     engine = await MongoEngine.connect(url, options.onNotice);
   } else throw new Error('DATABASE_URL must start with sqlite:, mongodb:// or mongodb+srv://');
   await engine.init(defs);
+  if (engine instanceof SqliteEngine) {
+    // After the first write, so a -wal or -shm that SQLite made to match a too-open database is named too.
+    for (const file of exposedFiles(engine.files)) options.onNotice?.(file.message);
+  }
   return new Store(engine);
 }

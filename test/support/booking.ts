@@ -133,6 +133,7 @@ class SlowReadAppointments extends AppointmentsRepository {
 export function holdWithSlowReads(t: TestApp) {
   const c = t.container;
   const appointments = new AppointmentsService(
+    c.store,
     new SlowReadAppointments(c.store),
     new SlowReadSlots(c.store),
     c.usersRepo,

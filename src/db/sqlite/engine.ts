@@ -1,7 +1,6 @@
 import { Database, SQLiteError, type Statement } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DocumentValidationError, DuplicateKeyError, ValidationError } from '../../shared/errors.ts';
+import { ensurePrivateFile } from '../../shared/private-files.ts';
 import { buildDateReviver, checkerFor, issuesOf } from '../schema.ts';
 import type { BaseDoc, CollectionDef, Engine, EngineCollection, Filter, SortSpec, Update } from '../types.ts';
 import { fieldExpr, orderBy, type Param, updateExpr, WhereBuilder } from './sql.ts';
@@ -237,12 +236,16 @@ class SqliteCollection implements EngineCollection {
 export class SqliteEngine implements Engine {
   readonly kind = 'sqlite' as const;
   readonly db: Database;
+  /** The database file and the WAL and shared-memory files beside it; none for an in-memory store. */
+  readonly files: readonly string[];
   private readonly gate = new Gate();
   private readonly collections = new Map<string, SqliteCollection>();
 
   constructor(url: string) {
     const filename = sqliteFilename(url);
-    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.files = filename === ':memory:' ? [] : [filename, `${filename}-wal`, `${filename}-shm`];
+    // Made 0600 before SQLite opens it: SQLite then gives the -wal and -shm files the same mode.
+    if (filename !== ':memory:') ensurePrivateFile(filename);
     this.db = new Database(filename, { create: true, strict: false });
     this.db.run('PRAGMA journal_mode = WAL');
     this.db.run('PRAGMA busy_timeout = 5000');

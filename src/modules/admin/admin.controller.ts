@@ -1,13 +1,13 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { Text } from '../../shared/text.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
-import { MULTI_LINE_TEXT } from '../auth/text-formats.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
 
 const DoctorParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 const RejectBody = t.Object(
-  { reason: t.Optional(t.String({ minLength: 1, maxLength: 1000, format: MULTI_LINE_TEXT })) },
+  { reason: t.Optional(Text({ maxLength: 1000, multiline: true })) },
   { additionalProperties: false },
 );
 /**

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
+import { Text } from '../../shared/text.ts';
 
 /**
  * Appointment states, each change one conditional write on `pending_payment`:
@@ -119,7 +120,7 @@ export const AppointmentIdParams = t.Object({ id: t.String({ pattern: ID_PATTERN
 /** Only these fields are read; price, status and anything else a client sends are dropped. */
 export const HoldBody = t.Object({
   slotId: t.String({ pattern: ID_PATTERN }),
-  reason: t.Optional(t.String({ maxLength: 500 })),
+  reason: t.Optional(Text({ maxLength: 500, multiline: true })),
 });
 export type HoldBody = Static<typeof HoldBody>;
 

@@ -12,6 +12,11 @@ import {
 export class AppointmentsRepository {
   constructor(private readonly store: Store) {}
 
+  /** This repository (a subclass too) working through `tx`, the store of a running transaction. */
+  within(tx: Store): this {
+    return new (this.constructor as new (store: Store) => this)(tx);
+  }
+
   private get appointments() {
     return this.store.collection(Appointments);
   }

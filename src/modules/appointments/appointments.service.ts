@@ -1,4 +1,4 @@
-import type { Page } from '../../db/index.ts';
+import type { Page, Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { ConflictError, DuplicateKeyError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -48,6 +48,7 @@ const tooManyHolds = (max: number) =>
 /** Booking holds: claiming a slot while the patient pays, cancelling, and letting lapsed holds go. */
 export class AppointmentsService {
   constructor(
+    private readonly store: Store,
     private readonly appointments: AppointmentsRepository,
     private readonly slots: SlotsRepository,
     private readonly users: UsersRepository,
@@ -57,9 +58,10 @@ export class AppointmentsService {
   ) {}
 
   /**
-   * Holds the slot for the patient until `holdExpiresAt`. The claim is one conditional write on the slot
-   * (open, or held by a lapsed hold); the appointment insert is backed by the store's one-active-per-slot
-   * index; the per-patient limit is checked before and verified after, so concurrent holds of one
+   * Holds the slot for the patient until `holdExpiresAt`. The claim (one conditional write on the slot:
+   * open, or held by a lapsed hold), the expiry of a lapsed holder and the appointment insert are one
+   * store transaction, so a crash leaves either all of them or none; the one-active-per-slot index backs
+   * the insert. The per-patient limit is checked before and verified after, so concurrent holds of one
    * patient cannot exceed it.
    */
   async hold(patientId: string, input: HoldBody): Promise<AppointmentDoc> {
@@ -78,36 +80,41 @@ export class AppointmentsService {
     const holdEnds = now.getTime() + this.rules.holdSeconds * 1000;
     // A hold never outlasts the start of the consultation.
     const holdExpiresAt = new Date(Math.min(holdEnds, slot.startsAt.getTime()));
-    const claimed = await this.slots.claim(slot._id, appointmentId, now, holdExpiresAt);
-    if (!claimed) throw slotUnavailable();
-
-    let appointment: AppointmentDoc;
-    try {
-      await this.retireLapsedHolders(slot._id, appointmentId, now);
-      appointment = await this.appointments.insert({
-        _id: appointmentId,
-        patientId,
-        doctorId: slot.doctorId,
-        slotId: slot._id,
-        startsAt: slot.startsAt,
-        endsAt: slot.endsAt,
-        status: 'pending_payment',
-        feePaise: doctor.doctor.consultationFeePaise,
-        holdExpiresAt,
-        ...(input.reason === undefined ? {} : { reason: input.reason }),
-        createdAt: now,
-        updatedAt: now,
-      });
-    } catch (error) {
-      await this.slots.release(slot._id, appointmentId, now);
-      if (error instanceof DuplicateKeyError) throw slotUnavailable();
-      throw error;
-    }
+    // The engine may run this more than once: it touches only the store, and logs after it commits.
+    const { appointment, retired } = await this.store.transaction(async (tx) => {
+      const slots = this.slots.within(tx);
+      const appointments = this.appointments.within(tx);
+      if (!(await slots.claim(slot._id, appointmentId, now, holdExpiresAt))) throw slotUnavailable();
+      const retired = await this.retireLapsedHolders(appointments, slot._id, appointmentId, now);
+      try {
+        const appointment = await appointments.insert({
+          _id: appointmentId,
+          patientId,
+          doctorId: slot.doctorId,
+          slotId: slot._id,
+          startsAt: slot.startsAt,
+          endsAt: slot.endsAt,
+          status: 'pending_payment',
+          feePaise: doctor.doctor.consultationFeePaise,
+          holdExpiresAt,
+          ...(input.reason === undefined ? {} : { reason: input.reason }),
+          createdAt: now,
+          updatedAt: now,
+        });
+        return { appointment, retired };
+      } catch (error) {
+        if (error instanceof DuplicateKeyError) throw slotUnavailable();
+        throw error;
+      }
+    });
+    for (const previous of retired) this.logExpired(previous, 'claim');
 
     if ((await this.appointments.countLiveHolds(patientId, now)) > max) {
       // A concurrent hold of the same patient got in too; this one steps back, unseen by anyone.
-      await this.appointments.withdraw(appointmentId);
-      await this.slots.release(slot._id, appointmentId, now);
+      await this.store.transaction(async (tx) => {
+        await this.appointments.within(tx).withdraw(appointmentId);
+        await this.slots.within(tx).release(slot._id, appointmentId, now);
+      });
       throw tooManyHolds(max);
     }
     this.logger.info('hold placed', { appointmentId, slotId: slot._id, patientId });
@@ -188,23 +195,34 @@ export class AppointmentsService {
     return result;
   }
 
-  /** The claimer of a slot with a lapsed hold expires the previous holder itself, before its insert. */
-  private async retireLapsedHolders(slotId: string, claimerId: string, now: Date): Promise<void> {
-    for (const previous of await this.appointments.findActiveOnSlot(slotId, claimerId)) {
+  /**
+   * The claimer of a slot with a lapsed hold expires the previous holder itself, before its insert;
+   * returns the appointments it expired (for the log, once the transaction has committed).
+   */
+  private async retireLapsedHolders(
+    appointments: AppointmentsRepository,
+    slotId: string,
+    claimerId: string,
+    now: Date,
+  ): Promise<AppointmentDoc[]> {
+    const retired: AppointmentDoc[] = [];
+    for (const previous of await appointments.findActiveOnSlot(slotId, claimerId)) {
       if (previous.status === 'pending_payment' && previous.holdExpiresAt <= now) {
-        await this.expire(previous._id, now, 'claim');
+        const expired = await appointments.markExpired(previous._id, now);
+        if (expired) retired.push(expired);
       }
     }
+    return retired;
   }
 
-  private async expire(
-    appointmentId: string,
-    now: Date,
-    by: 'sweeper' | 'claim' | 'cancel',
-  ): Promise<boolean> {
+  private async expire(appointmentId: string, now: Date, by: 'sweeper' | 'cancel'): Promise<boolean> {
     const expired = await this.appointments.markExpired(appointmentId, now);
-    if (expired) this.logger.info('hold expired', { appointmentId, slotId: expired.slotId, by });
+    if (expired) this.logExpired(expired, by);
     return expired !== null;
+  }
+
+  private logExpired(appointment: AppointmentDoc, by: 'sweeper' | 'claim' | 'cancel'): void {
+    this.logger.info('hold expired', { appointmentId: appointment._id, slotId: appointment.slotId, by });
   }
 
   private notFound(): NotFoundError {

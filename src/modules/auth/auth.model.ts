@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
+import { EMAIL_ADDRESS } from '../../shared/email-address.ts';
 import { ValidationError } from '../../shared/errors.ts';
+import { Text } from '../../shared/text.ts';
 import { PublicUser } from '../users/users.model.ts';
-import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT, VISIBLE_TEXT } from './text-formats.ts';
 
 /**
  * A sign-in. Live while `revokedAt` is absent and `expiresAt` is ahead; each refresh moves `expiresAt`.
@@ -86,28 +87,30 @@ export const Otps = defineCollection({
   indexes: [{ keys: { email: 1, purpose: 1 }, unique: true }, { keys: { updatedAt: 1 } }],
 });
 
-export const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
 export const Email = t.String({
-  pattern: EMAIL_PATTERN,
-  format: VISIBLE_TEXT,
+  format: EMAIL_ADDRESS,
   minLength: 3,
   maxLength: 254,
+  description:
+    'One address is one account: the domain is normalized by IDNA (case, full-width forms, Unicode as xn--), ' +
+    'the local part is lower-cased and must be at most 64 octets with no full-width or other compatibility ' +
+    'characters (see docs/email-addresses.md).',
   examples: ['asha@example.com'],
 });
 export const Password = t.String({ minLength: 8, maxLength: 128 });
 export const NewPassword = Password;
 export const OtpCode = t.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code from the email' });
 export const Phone = t.String({ pattern: '^\\+?[0-9][0-9 ()-]{5,18}$', maxLength: 20 });
-export const Name = t.String({ minLength: 1, maxLength: 120, format: SINGLE_LINE_TEXT });
+export const Name = Text({ maxLength: 120 });
 
 export const DoctorFields = {
-  specialty: t.String({ minLength: 2, maxLength: 80, format: SINGLE_LINE_TEXT }),
-  registrationNumber: t.String({ minLength: 3, maxLength: 40, format: SINGLE_LINE_TEXT }),
+  specialty: Text({ minLength: 2, maxLength: 80 }),
+  registrationNumber: Text({ minLength: 3, maxLength: 40 }),
   // TypeBox's own Integer: Elysia's `t.Integer`/`t.Numeric` also take numeric strings (" " -> 0, "1e3").
   consultationFeePaise: Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'Integer paise' }),
   timezone: t.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' }),
-  bio: t.String({ maxLength: 2000, format: MULTI_LINE_TEXT }),
-  languages: t.Array(t.String({ minLength: 2, maxLength: 40, format: SINGLE_LINE_TEXT }), { maxItems: 20 }),
+  bio: Text({ minLength: 0, maxLength: 2000, multiline: true }),
+  languages: t.Array(Text({ minLength: 2, maxLength: 40 }), { maxItems: 20 }),
 };
 
 /** Multipart sends numbers as text: the fee must be 1-9 plain digits there before it becomes a number. */
@@ -142,9 +145,7 @@ export const SignupBody = t.Object(
     consultationFeePaise: t.Optional(DoctorFields.consultationFeePaise),
     timezone: t.Optional(DoctorFields.timezone),
     bio: t.Optional(DoctorFields.bio),
-    languages: t.Optional(
-      t.Union([DoctorFields.languages, t.String({ maxLength: 1000, format: SINGLE_LINE_TEXT })]),
-    ),
+    languages: t.Optional(t.Union([DoctorFields.languages, Text({ minLength: 0, maxLength: 1000 })])),
     avatar: t.Optional(t.File({ description: 'JPEG, PNG or WebP (multipart only)' })),
   },
   { additionalProperties: false },

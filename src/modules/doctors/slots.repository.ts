@@ -24,9 +24,14 @@ export class SlotsRepository {
     return this.store.collection(Slots);
   }
 
+  /** This repository (a subclass too) working through `tx`, the store of a running transaction. */
+  within(tx: Store): this {
+    return new (this.constructor as new (store: Store) => this)(tx);
+  }
+
   /** Runs `work` atomically, with a repository bound to the transaction. */
-  transaction<R>(work: (slots: SlotsRepository) => Promise<R>): Promise<R> {
-    return this.store.transaction((tx) => work(new SlotsRepository(tx)));
+  transaction<R>(work: (slots: this) => Promise<R>): Promise<R> {
+    return this.store.transaction((tx) => work(this.within(tx)));
   }
 
   /**

@@ -1,14 +1,17 @@
 import type { FieldIssue } from '../../shared/errors.ts';
+import { visibleLength } from '../../shared/text.ts';
 import { canonicalTimeZone } from '../../shared/time-zones.ts';
 
 /**
- * Cleans the free-text profile fields the same way for signup and PATCH /me: trimmed before the length
- * rules apply, so whitespace never passes for a value. Problems are added to `issues`.
+ * Cleans the free-text profile fields the same way for signup and PATCH /me: trimmed, and the minimum
+ * length counts only visible characters, so neither whitespace nor invisible characters pass for a
+ * value (the schema's text rule has refused the rest). Problems are added to `issues`.
  */
 export function trimmedText(value: string, path: string, minLength: number, issues: FieldIssue[]): string {
   const trimmed = value.trim();
-  if (trimmed === '') issues.push({ path, message: 'must not be blank' });
-  else if (trimmed.length < minLength) {
+  const visible = visibleLength(trimmed);
+  if (visible === 0) issues.push({ path, message: 'must not be blank' });
+  else if (visible < minLength) {
     issues.push({ path, message: `must be at least ${minLength} characters` });
   }
   return trimmed;
@@ -34,7 +37,7 @@ export function languagesField(value: string[] | string, issues: FieldIssue[]): 
   const list = fromText ? names.filter(Boolean) : names;
   if (fromText && list.length === 0) {
     issues.push({ path: 'languages', message: 'name at least one language' });
-  } else if (list.some((name) => name.length < 2 || name.length > 40) || list.length > 20) {
+  } else if (list.some((name) => visibleLength(name) < 2 || name.length > 40) || list.length > 20) {
     issues.push({ path: 'languages', message: 'up to 20 names of 2-40 characters' });
   }
   return list;

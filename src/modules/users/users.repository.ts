@@ -1,5 +1,6 @@
 import { encodeCursor, normalizeSort } from '../../db/cursor.ts';
 import type { Filter, Page, SortSpec, Store } from '../../db/index.ts';
+import { normalizeEmail } from '../../shared/email-address.ts';
 import { ConflictError, DuplicateKeyError } from '../../shared/errors.ts';
 import { type ApprovalStatus, type DoctorProfile, type UserDoc, Users } from './users.model.ts';
 
@@ -14,7 +15,7 @@ export interface ProfileChanges {
   >;
 }
 
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+export { normalizeEmail } from '../../shared/email-address.ts';
 
 /** The one place that reads and writes the `users` collection. */
 export class UsersRepository {

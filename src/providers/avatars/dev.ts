@@ -1,12 +1,15 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from '../../shared/private-files.ts';
 import type { AvatarProvider, AvatarUpload, StoredAvatar } from './port.ts';
 
 /** Where the app serves dev avatars (see the media route). */
 export const DEV_AVATAR_ROUTE = '/media/avatars';
+/** The folder of `DATA_DIR` the dev avatars live in. */
+export const DEV_AVATAR_DIRECTORY = 'avatars';
 export const DEV_AVATAR_FILE = /^[A-Za-z0-9_-]{1,100}\.(jpg|png|webp)$/;
 
-/** Keeps avatars as files under `<DATA_DIR>/avatars`, served by the app itself. */
+/** Keeps avatars as private files (0600, in a 0700 directory) under `<DATA_DIR>/avatars`, served by the app itself. */
 export class DevAvatarProvider implements AvatarProvider {
   readonly kind = 'dev' as const;
   readonly directory: string;
@@ -15,13 +18,13 @@ export class DevAvatarProvider implements AvatarProvider {
     dataDir: string,
     private readonly publicUrl = '',
   ) {
-    this.directory = join(dataDir, 'avatars');
+    this.directory = join(dataDir, DEV_AVATAR_DIRECTORY);
   }
 
   async put(upload: AvatarUpload): Promise<StoredAvatar> {
     if (!DEV_AVATAR_FILE.test(upload.fileName)) throw new Error('Unsafe avatar file name');
-    await mkdir(this.directory, { recursive: true });
-    await Bun.write(join(this.directory, upload.fileName), upload.bytes);
+    ensurePrivateDir(this.directory);
+    await writePrivateFile(join(this.directory, upload.fileName), upload.bytes);
     return {
       url: `${this.publicUrl.replace(/\/$/, '')}${DEV_AVATAR_ROUTE}/${upload.fileName}`,
       fileId: upload.fileName,

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { defineCollection, type Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { normalizeEmail } from '../../shared/email-address.ts';
 import type { EmailMessage, EmailProvider } from './port.ts';
 
 export const DevMailDoc = Type.Object(
@@ -34,7 +35,7 @@ export class DevEmailProvider implements EmailProvider {
 
   async send(message: EmailMessage): Promise<void> {
     await this.store.collection(DevMailbox).insertOne({
-      to: message.to.toLowerCase(),
+      to: normalizeEmail(message.to),
       subject: message.subject,
       text: message.text,
       html: message.html,
@@ -46,6 +47,6 @@ export class DevEmailProvider implements EmailProvider {
   async messagesTo(to: string, limit = 50): Promise<DevMailDoc[]> {
     return this.store
       .collection(DevMailbox)
-      .findAll({ to: to.trim().toLowerCase() }, { sort: { sentAt: -1 }, limit });
+      .findAll({ to: normalizeEmail(to) }, { sort: { sentAt: -1 }, limit });
   }
 }
