@@ -152,15 +152,20 @@ export class AccountsService {
     return { ...pair, user: toPublicUser(holder!) };
   }
 
-  /** Ends the caller's session, and the refresh token's session when it is the caller's too. */
-  async logout(user: AuthUser, refreshToken: string): Promise<void> {
+  /**
+   * Ends the refresh token's session; with a signed-in caller, the caller's session too, and then the
+   * refresh token's only if it is the caller's. A token that is not (or no longer) ours changes nothing
+   * and is no error: the client's goal, a token that works no more, holds (as RFC 7009 revocation).
+   */
+  async logout(user: AuthUser | null, refreshToken: string): Promise<void> {
     const { tokens, logger } = this.deps;
-    await tokens.revokeSession(user.sessionId, 'logout');
-    const other = await tokens.sessionOfRefreshToken(refreshToken);
-    if (other && other.userId === user.id && other.sessionId !== user.sessionId) {
-      await tokens.revokeSession(other.sessionId, 'logout');
+    if (user) await tokens.revokeSession(user.sessionId, 'logout');
+    const held = await tokens.sessionOfRefreshToken(refreshToken);
+    if (held && (!user || (held.userId === user.id && held.sessionId !== user.sessionId))) {
+      await tokens.revokeSession(held.sessionId, 'logout');
     }
-    logger.info('signed out', { userId: user.id, sessionId: user.sessionId });
+    const who = user ?? (held ? { id: held.userId, sessionId: held.sessionId } : null);
+    if (who) logger.info('signed out', { userId: who.id, sessionId: who.sessionId });
   }
 
   /** Always accepted; an existing account gets a reset code by email (limits apply to every address). */

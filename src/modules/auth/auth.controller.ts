@@ -14,7 +14,7 @@ import {
   UserResponse,
   VerifyOtpBody,
 } from './auth.model.ts';
-import { authErrorResponses, authPlugin } from './auth.plugin.ts';
+import { authPlugin } from './auth.plugin.ts';
 
 const tags = ['Auth'];
 
@@ -93,10 +93,10 @@ export function authController(container: Container) {
         return status(204, undefined);
       },
       {
-        auth: true,
+        optionalAuth: true,
         parse: 'application/json',
         body: RefreshBody,
-        response: { 204: t.Void(), ...authErrorResponses, 422: ErrorEnvelope },
+        response: { 204: t.Void(), 422: ErrorEnvelope },
         detail: { tags, summary: 'Sign out: the session and its tokens stop working at once' },
       },
     )

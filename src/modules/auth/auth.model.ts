@@ -55,6 +55,29 @@ export const RefreshTokens = defineCollection({
   indexes: [{ keys: { sessionId: 1 } }, { keys: { expiresAt: 1 } }],
 });
 
+/**
+ * The pair a rotation issued, kept for REFRESH_REUSE_GRACE_SECONDS so that a second refresh with the
+ * same token (two tabs at once) answers the same pair instead of revoking the session. Sealed with
+ * AES-256-GCM under a key derived from the spent refresh token, which is never stored: only a holder
+ * of that token can open it. Deleted once the grace is over.
+ */
+export const RefreshSuccessorDoc = Type.Object(
+  {
+    _id: Type.String({ description: 'hex SHA-256 of the spent refresh token' }),
+    iv: Type.String({ description: 'base64url, 12 bytes' }),
+    sealed: Type.String({ description: 'base64url AES-GCM ciphertext and tag of the pair' }),
+    expiresAt: Type.Date(),
+  },
+  { additionalProperties: false },
+);
+export type RefreshSuccessorDoc = Static<typeof RefreshSuccessorDoc>;
+
+export const RefreshSuccessors = defineCollection({
+  name: 'refresh_successors',
+  schema: RefreshSuccessorDoc,
+  indexes: [{ keys: { expiresAt: 1 } }],
+});
+
 export const OTP_PURPOSES = ['verify_email', 'reset_password'] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 
