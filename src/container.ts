@@ -200,6 +200,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     idempotency,
     purges,
     async close() {
+      // Emails sent in the background may still write to the store (the dev mailbox).
+      await accounts.emailsSent();
       await store.close();
     },
   };

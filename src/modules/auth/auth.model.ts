@@ -83,8 +83,10 @@ export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 
 /**
  * The one live code of an email for a purpose: a new code replaces the old (only the newest counts).
- * `sentAt` keeps the sends of the last hour for the resend limits; `version` makes each send a
- * conditional write. A document without `codeHash` only throttles (unknown or already verified email).
+ * Any address may have one, account or not (a decoy code where no email goes out). `sentAt` keeps the
+ * counted sends of the last hour for the resend limits; `version` makes each send and each counted
+ * wrong guess a conditional write. A document without `codeHash` counts the wrong guesses made for an
+ * address no code was issued for.
  */
 export const OtpDoc = Type.Object(
   {
