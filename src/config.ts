@@ -33,6 +33,7 @@ export const EnvSchema = T.Object({
   JWT_AUDIENCE: T.String({ default: 'healthvision-api' }),
   ACCESS_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: T.Integer({ ...Seconds, default: 2_592_000 }),
+  REFRESH_REUSE_GRACE_SECONDS: T.Integer({ minimum: 0, maximum: 300, default: 10 }),
   ADMIN_EMAIL: T.Optional(T.String({ format: EMAIL_ADDRESS })),
   ADMIN_PASSWORD: T.Optional(T.String({ minLength: 8, maxLength: 128 })),
   EMAIL_PROVIDER: T.Union([T.Literal('dev'), T.Literal('resend')], { default: 'dev' }),

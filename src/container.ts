@@ -8,7 +8,7 @@ import { Appointments } from './modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
 import { AppointmentsService } from './modules/appointments/appointments.service.ts';
 import { AccountsService } from './modules/auth/accounts.service.ts';
-import { Otps, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
+import { Otps, RefreshSuccessors, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
 import { OtpService } from './modules/auth/otp.service.ts';
 import { OtpsRepository } from './modules/auth/otps.repository.ts';
 import { PasswordHasher } from './modules/auth/password-hasher.ts';
@@ -44,6 +44,7 @@ export const collections: CollectionDef[] = [
   Users,
   Sessions,
   RefreshTokens,
+  RefreshSuccessors,
   Otps,
   RateLimits,
   DevMailbox,
@@ -137,6 +138,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     audience: config.JWT_AUDIENCE,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
   });
   const rateLimiter = new RateLimiter(rateLimitsRepo, clock, config.RATE_LIMITS_ENABLED);
   const avatarService = new AvatarsService(avatars, logger, config.AVATAR_MAX_BYTES);
@@ -178,6 +180,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
   const purges: Purge[] = [
     { name: 'sessions', run: (now) => sessionsRepo.purgeExpired(now) },
     { name: 'refreshTokens', run: (now) => refreshTokensRepo.purgeExpired(now) },
+    { name: 'refreshSuccessors', run: (now) => refreshTokensRepo.purgeSuccessors(now) },
     { name: 'otps', run: (now) => otpsRepo.purgeStale(now, otpKeepMs) },
     { name: 'rateLimits', run: (now) => rateLimitsRepo.purgeExpired(now) },
     { name: 'idempotencyKeys', run: (now) => idempotencyRepo.purgeExpired(now) },
@@ -207,6 +210,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     idempotency,
     purges,
     async close() {
+      // Emails sent in the background may still write to the store (the dev mailbox).
+      await accounts.emailsSent();
       await store.close();
     },
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from 'bun:test';
+import { RateLimits } from '../../src/modules/rate-limits/rate-limits.model.ts';
 import { buildTestApp, randomEmail, type TestApp } from '../support/app.ts';
 import { createUser, nextClientIp } from '../support/factories.ts';
 
@@ -89,6 +90,56 @@ describe('login rate limits', () => {
     expect(limited.headers.get('retry-after')).not.toBeNull();
     t.clock.advance(Number(limited.headers.get('retry-after')) * 1000);
     expect((await login(email, password)).status).toBe(200);
+  });
+
+  test('no burst across a minute boundary: of 20 tries within 3 s from one IP, 10 pass (sliding window)', async () => {
+    const ip = nextClientIp();
+    const minute = 60_000;
+    const edge = Math.ceil((t.clock.now().getTime() + minute) / minute) * minute;
+    t.clock.set(new Date(edge - 1500));
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push((await login(randomEmail(), 'whatever1', ip)).status);
+      t.clock.advance(150);
+    }
+    expect(statuses).toEqual([...Array(10).fill(401), ...Array(10).fill(429)]);
+    // Room comes back when the first counted try is a minute old, not at the next window edge.
+    t.clock.set(new Date(edge - 1500 + minute - 1));
+    const early = await login(randomEmail(), 'whatever1', ip);
+    expect(early.status).toBe(429);
+    expect(early.headers.get('retry-after')).toBe('1');
+    t.clock.advance(1);
+    expect((await login(randomEmail(), 'whatever1', ip)).status).toBe(401);
+    expect((await login(randomEmail(), 'whatever1', ip)).status).toBe(429);
+  });
+
+  test('the per-email limit slides too: 20 tries on one email from many IPs across a boundary, 10 pass', async () => {
+    const { email, password } = await createUser(t, { role: 'patient' });
+    const minute = 60_000;
+    const edge = Math.ceil((t.clock.now().getTime() + minute) / minute) * minute;
+    t.clock.set(new Date(edge - 1500));
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push((await login(email, 'guess-number-x')).status);
+      t.clock.advance(150);
+    }
+    expect(statuses).toEqual([...Array(10).fill(401), ...Array(10).fill(429)]);
+    const limited = await login(email, password);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe(String(60 - 3));
+    const log = await t.container.store.collection(RateLimits).findById(`login:email:${email}`);
+    expect(log!.hits).toHaveLength(10);
+  });
+
+  test('30 tries at once from one IP: exactly 10 pass (each counted hit is a conditional write)', async () => {
+    const ip = nextClientIp();
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => login(randomEmail(), 'whatever1', ip)),
+    );
+    expect(results.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(20);
+    const log = await t.container.store.collection(RateLimits).findById(`login:ip:${ip}`);
+    expect(log!.hits).toHaveLength(10);
   });
 
   test('the counters live in the store, so a second app instance on the same store shares them', async () => {

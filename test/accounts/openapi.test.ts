@@ -10,15 +10,21 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ROUTES: [method: string, path: string, body: boolean, secured: boolean, statuses: string[]][] = [
+const ROUTES: [
+  method: string,
+  path: string,
+  body: boolean,
+  secured: boolean | 'optional',
+  statuses: string[],
+][] = [
   ['post', '/api/v1/auth/signup', true, false, ['201', '409', '413', '415', '422', '429']],
-  ['post', '/api/v1/auth/otp/verify', true, false, ['200', '422']],
+  ['post', '/api/v1/auth/otp/verify', true, false, ['200', '422', '429']],
   ['post', '/api/v1/auth/otp/resend', true, false, ['202', '422', '429']],
   ['post', '/api/v1/auth/login', true, false, ['200', '401', '403', '422', '429']],
   ['post', '/api/v1/auth/refresh', true, false, ['200', '401', '422']],
-  ['post', '/api/v1/auth/logout', true, true, ['204', '401', '403', '422']],
+  ['post', '/api/v1/auth/logout', true, 'optional', ['204', '422']],
   ['post', '/api/v1/auth/password/forgot', true, false, ['202', '422', '429']],
-  ['post', '/api/v1/auth/password/reset', true, false, ['204', '422']],
+  ['post', '/api/v1/auth/password/reset', true, false, ['204', '422', '429']],
   ['get', '/api/v1/me', false, true, ['200', '401', '403']],
   ['patch', '/api/v1/me', true, true, ['200', '401', '403', '422']],
   ['put', '/api/v1/me/avatar', true, true, ['200', '401', '403', '413', '415', '422', '502']],
@@ -49,7 +55,8 @@ describe('OpenAPI document', () => {
         const failure = operation.responses[statuses.find((s) => Number(s) >= 400)!];
         expect(JSON.stringify(schemaOf(failure))).toContain('"error"');
       }
-      if (secured) expect(operation.security).toEqual([{ bearer: [] }]);
+      if (secured === 'optional') expect(operation.security).toEqual([{}, { bearer: [] }]);
+      else if (secured) expect(operation.security).toEqual([{ bearer: [] }]);
       else expect(operation.security).toBeUndefined();
     },
   );

@@ -21,15 +21,19 @@ async function signUp(): Promise<{ email: string; password: string; code: string
   return { email, password, code: await latestCode(t, email) };
 }
 
-const verify = (email: string, code: string) =>
-  t.call('POST', '/api/v1/auth/otp/verify', { body: { email, code } });
-const resend = (email: string) => t.call('POST', '/api/v1/auth/otp/resend', { body: { email } });
+// Each call from its own address, so the per-IP limits (tested on their own below) stay out of the way.
+const verify = (email: string, code: string, ip = nextClientIp()) =>
+  t.call('POST', '/api/v1/auth/otp/verify', { body: { email, code }, headers: { 'x-forwarded-for': ip } });
+const resend = (email: string, ip = nextClientIp()) =>
+  t.call('POST', '/api/v1/auth/otp/resend', { body: { email }, headers: { 'x-forwarded-for': ip } });
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 const user = (email: string) => t.container.store.collection(Users).findOne({ email });
-const mailbox = async (email: string) =>
-  (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
+const mailbox = async (email: string) => {
+  await t.container.accounts.emailsSent();
+  return (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
     text: string;
   }[];
+};
 
 describe('POST /auth/otp/verify', () => {
   test('the emailed code verifies the email and signs in', async () => {
@@ -136,18 +140,58 @@ describe('POST /auth/otp/verify', () => {
     expect((await verify(email, second)).status).toBe(200);
   });
 
-  test('an unknown email -> 422 OTP_EXPIRED; a malformed code -> 422', async () => {
-    const res = await verify(randomEmail(), '123456');
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('OTP_EXPIRED');
-    expect((await verify(randomEmail(), '12345')).status).toBe(422);
+  test('an unknown email answers a wrong code exactly as a pending account does, down to the lock', async () => {
+    const { email } = await signUp();
+    const unknown = randomEmail();
+    for (let i = 0; i < 6; i++) {
+      const real = await verify(email, '000000');
+      const none = await verify(unknown, '000000');
+      expect(none.status).toBe(422);
+      expect(none.body).toEqual(real.body);
+      expect(none.body.error.code).toBe(i < 5 ? 'OTP_INVALID' : 'OTP_LOCKED');
+      if (i < 5) expect(none.body.error.details).toEqual({ attemptsLeft: 4 - i });
+    }
+    const doc = (await t.container.store
+      .collection(Otps)
+      .findOne({ email: unknown, purpose: 'verify_email' }))!;
+    expect(doc.attempts).toBe(5);
+    expect(doc.codeHash).toBeUndefined();
+  });
+
+  test('a verified account answers a wrong code as an unknown address; only its spent code says OTP_EXPIRED', async () => {
+    const { email, code } = await signUp();
+    expect((await verify(email, code)).status).toBe(200);
+    const real = await verify(email, wrong(code));
+    const none = await verify(randomEmail(), wrong(code));
+    expect(real.body).toEqual(none.body);
+    expect(real.body.error).toMatchObject({ code: 'OTP_INVALID', details: { attemptsLeft: 4 } });
+    expect((await verify(email, code)).body.error.code).toBe('OTP_EXPIRED');
+  });
+
+  test('a malformed code -> 422 VALIDATION_FAILED', async () => {
+    expect((await verify(randomEmail(), '12345')).body.error.code).toBe('VALIDATION_FAILED');
     expect((await verify(randomEmail(), 'abcdef')).status).toBe(422);
+  });
+
+  test('10 a minute per IP, for any address; then 429 until the oldest counted try is a minute old', async () => {
+    const ip = nextClientIp();
+    for (let i = 0; i < 10; i++) {
+      expect((await verify(randomEmail(), '123456', ip)).body.error.code).toBe('OTP_INVALID');
+    }
+    const limited = await verify(randomEmail(), '123456', ip);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect((await verify(randomEmail(), '123456')).body.error.code).toBe('OTP_INVALID');
+    t.clock.advance(60_000);
+    expect((await verify(randomEmail(), '123456', ip)).body.error.code).toBe('OTP_INVALID');
   });
 });
 
 describe('POST /auth/otp/resend', () => {
   test('202 and a new code, at most once per 60 s (429 + Retry-After), then allowed again', async () => {
     const { email } = await signUp();
+    expect((await resend(email)).status).toBe(202);
     const early = await resend(email);
     expect(early.status).toBe(429);
     expect(early.body.error.code).toBe('RATE_LIMITED');
@@ -158,21 +202,32 @@ describe('POST /auth/otp/resend', () => {
     const ok = await resend(email);
     expect(ok.status).toBe(202);
     expect(ok.body).toEqual({ status: 'accepted' });
-    expect(await mailbox(email)).toHaveLength(2);
+    expect(await mailbox(email)).toHaveLength(3);
   });
 
-  test('at most 5 sends an hour (the signup email counts), 429 until the first send is an hour old', async () => {
+  test('the signup email does not count: a resend right after signup answers as for an unknown address', async () => {
     const { email } = await signUp();
-    for (let i = 0; i < 4; i++) {
-      t.clock.advance(61_000);
+    const unknown = randomEmail();
+    const [real, none] = [await resend(email), await resend(unknown)];
+    expect(real.status).toBe(202);
+    expect(none.body).toEqual(real.body);
+    const [realAgain, noneAgain] = [await resend(email), await resend(unknown)];
+    expect(realAgain.status).toBe(429);
+    expect(noneAgain.body).toEqual(realAgain.body);
+    expect(noneAgain.headers.get('retry-after')).toBe(realAgain.headers.get('retry-after'));
+  });
+
+  test('at most 5 resends an hour per address, 429 until the first is an hour old', async () => {
+    const { email } = await signUp();
+    for (let i = 0; i < 5; i++) {
       expect((await resend(email)).status).toBe(202);
+      t.clock.advance(61_000);
     }
-    t.clock.advance(61_000);
     const limited = await resend(email);
     expect(limited.status).toBe(429);
     const wait = Number(limited.headers.get('retry-after'));
     expect(wait).toBe(3600 - 5 * 61);
-    expect(await mailbox(email)).toHaveLength(5);
+    expect(await mailbox(email)).toHaveLength(6);
     t.clock.advance(wait * 1000);
     expect((await resend(email)).status).toBe(202);
   });
@@ -194,5 +249,13 @@ describe('POST /auth/otp/resend', () => {
     const unknown = randomEmail();
     expect((await resend(unknown)).status).toBe(202);
     expect((await resend(unknown)).status).toBe(429);
+  });
+
+  test('10 a minute per IP across addresses, then 429', async () => {
+    const ip = nextClientIp();
+    for (let i = 0; i < 10; i++) expect((await resend(randomEmail(), ip)).status).toBe(202);
+    const limited = await resend(randomEmail(), ip);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Otps } from '../../src/modules/auth/auth.model.ts';
 import { Users } from '../../src/modules/users/users.model.ts';
 import { buildTestApp, randomEmail, type TestApp } from '../support/app.ts';
 import { createUser, latestCode, nextClientIp } from '../support/factories.ts';
@@ -9,18 +10,25 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const forgot = (email: unknown) => t.call('POST', '/api/v1/auth/password/forgot', { body: { email } });
-const reset = (email: string, code: string, newPassword: string) =>
-  t.call('POST', '/api/v1/auth/password/reset', { body: { email, code, newPassword } });
+// Each call from its own address, so the per-IP limits (tested on their own below) stay out of the way.
+const forgot = (email: unknown, ip = nextClientIp()) =>
+  t.call('POST', '/api/v1/auth/password/forgot', { body: { email }, headers: { 'x-forwarded-for': ip } });
+const reset = (email: string, code: string, newPassword: string, ip = nextClientIp()) =>
+  t.call('POST', '/api/v1/auth/password/reset', {
+    body: { email, code, newPassword },
+    headers: { 'x-forwarded-for': ip },
+  });
 const login = (email: string, password: string) =>
   t.call('POST', '/api/v1/auth/login', {
     body: { email, password },
     headers: { 'x-forwarded-for': nextClientIp() },
   });
-const mailbox = async (email: string) =>
-  (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
+const mailbox = async (email: string) => {
+  await t.container.accounts.emailsSent();
+  return (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
     subject: string;
   }[];
+};
 
 describe('POST /auth/password/forgot', () => {
   test('202 for an existing account, which gets a reset code by email', async () => {
@@ -52,6 +60,38 @@ describe('POST /auth/password/forgot', () => {
 
   test('a bad email -> 422', async () => {
     expect((await forgot('nope')).status).toBe(422);
+  });
+
+  test('an unknown address gets a decoy code: stored hashed like a real one, never sent, matching no code', async () => {
+    const email = randomEmail();
+    expect((await forgot(email)).status).toBe(202);
+    const doc = (await t.container.store.collection(Otps).findOne({ email, purpose: 'reset_password' }))!;
+    expect(doc.codeHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(doc.sentAt).toHaveLength(1);
+    expect(await mailbox(email)).toHaveLength(0);
+  });
+
+  test('10 a minute per IP across addresses, known or not, then 429', async () => {
+    const ip = nextClientIp();
+    const { email } = await createUser(t, { role: 'patient' });
+    expect((await forgot(email, ip)).status).toBe(202);
+    for (let i = 0; i < 9; i++) expect((await forgot(randomEmail(), ip)).status).toBe(202);
+    const limited = await forgot(randomEmail(), ip);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect((await forgot(randomEmail())).status).toBe(202);
+  });
+
+  test('and 50 an hour per IP, however slowly they come', async () => {
+    const ip = nextClientIp();
+    for (let i = 0; i < 50; i++) {
+      expect((await forgot(randomEmail(), ip)).status).toBe(202);
+      t.clock.advance(10_000);
+    }
+    const limited = await forgot(randomEmail(), ip);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe(String(3600 - 500));
   });
 });
 
@@ -123,10 +163,43 @@ describe('POST /auth/password/reset', () => {
     expect((await login(email, 'new password here')).status).toBe(200);
   });
 
-  test('a new password outside 8-128 characters -> 422, an unknown email -> 422', async () => {
+  test('a new password outside 8-128 characters -> 422 VALIDATION_FAILED', async () => {
     const user = await createUser(t, { role: 'patient' });
-    expect((await reset(user.email, '123456', 'short')).status).toBe(422);
+    expect((await reset(user.email, '123456', 'short')).body.error.code).toBe('VALIDATION_FAILED');
     expect((await reset(user.email, '123456', 'x'.repeat(129))).status).toBe(422);
-    expect((await reset(randomEmail(), '123456', 'long enough password')).status).toBe(422);
+  });
+
+  test('a wrong code for an unknown address answers exactly as for an account, down to the lock', async () => {
+    const user = await createUser(t, { role: 'patient' });
+    const unknown = randomEmail();
+    await forgot(user.email);
+    await forgot(unknown);
+    const code = await latestCode(t, user.email, 'password reset');
+    const guess = code === '000000' ? '000001' : '000000';
+    for (let i = 0; i < 6; i++) {
+      const real = await reset(user.email, guess, 'a brand new password');
+      const none = await reset(unknown, guess, 'a brand new password');
+      expect(none.status).toBe(422);
+      expect(none.body).toEqual(real.body);
+      expect(none.body.error.code).toBe(i < 5 ? 'OTP_INVALID' : 'OTP_LOCKED');
+    }
+    // Without any forgot first, alike too.
+    const neverAsked = await createUser(t, { role: 'patient' });
+    const [real, none] = [
+      await reset(neverAsked.email, '123456', 'a brand new password'),
+      await reset(randomEmail(), '123456', 'a brand new password'),
+    ];
+    expect(none.body).toEqual(real.body);
+    expect(real.body.error).toMatchObject({ code: 'OTP_INVALID', details: { attemptsLeft: 4 } });
+  });
+
+  test('10 a minute per IP, then 429', async () => {
+    const ip = nextClientIp();
+    for (let i = 0; i < 10; i++) {
+      expect((await reset(randomEmail(), '123456', 'long enough password', ip)).status).toBe(422);
+    }
+    const limited = await reset(randomEmail(), '123456', 'long enough password', ip);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
   });
 });

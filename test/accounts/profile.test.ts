@@ -92,10 +92,19 @@ describe('PATCH /me', () => {
     expect(after.role).toBe('doctor');
   });
 
-  test('a body with nothing we accept -> 422', async () => {
-    const { accessToken } = await createUser(t, { role: 'patient' });
-    expect((await patch(accessToken, {})).status).toBe(422);
-    expect((await patch(accessToken, { role: 'admin' })).status).toBe(422);
+  test('a body with no editable field -> 422 saying so and naming the editable ones; nothing changes', async () => {
+    const { accessToken, user } = await createUser(t, { role: 'patient' });
+    const before = (await stored(user.id))!;
+    for (const body of [{}, { role: 'admin' }, { email: 'x@example.test', walletBalancePaise: 10 }]) {
+      const res = await patch(accessToken, body);
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.message).toBe(
+        'No editable field was given; editable: name, phone, specialty, consultationFeePaise, timezone, bio, languages',
+      );
+      expect(JSON.stringify(res.body)).not.toContain('at least 1 properties');
+    }
+    expect(await stored(user.id)).toEqual(before);
   });
 
   test('a patient sending doctor fields -> 422 and nothing changes', async () => {

@@ -1,4 +1,4 @@
-import type { EmailProvider } from '../../providers/email/port.ts';
+import type { EmailMessage, EmailProvider } from '../../providers/email/port.ts';
 import type { Clock } from '../../shared/clock.ts';
 import {
   AppError,
@@ -25,6 +25,12 @@ export const RATE_LIMIT_RULES = {
   signupPerIp: { name: 'signup:ip', limit: 5, windowSeconds: 60 },
   loginPerIp: { name: 'login:ip', limit: 10, windowSeconds: 60 },
   loginPerEmail: { name: 'login:email', limit: 10, windowSeconds: 60 },
+  verifyPerIp: { name: 'otp-verify:ip', limit: 10, windowSeconds: 60 },
+  resendPerIp: { name: 'otp-resend:ip', limit: 10, windowSeconds: 60 },
+  resendPerIpHourly: { name: 'otp-resend:ip:hour', limit: 50, windowSeconds: 3600 },
+  forgotPerIp: { name: 'password-forgot:ip', limit: 10, windowSeconds: 60 },
+  forgotPerIpHourly: { name: 'password-forgot:ip:hour', limit: 50, windowSeconds: 3600 },
+  resetPerIp: { name: 'password-reset:ip', limit: 10, windowSeconds: 60 },
 } satisfies Record<string, RateLimitRule>;
 
 export type SessionGrant = TokenPair & { user: PublicUser };
@@ -37,6 +43,8 @@ const DOCTOR_ONLY = [...DOCTOR_REQUIRED, 'bio', 'languages'] as const;
  * codes and tokens never reach a log line.
  */
 export class AccountsService {
+  private readonly sending = new Set<Promise<unknown>>();
+
   constructor(
     private readonly deps: {
       users: UsersRepository;
@@ -95,13 +103,18 @@ export class AccountsService {
         });
       }
     }
-    await this.sendVerificationCode(user, false);
+    await this.sendVerificationCode(user);
     logger.info('account created', { userId: user._id, role: user.role });
     return toPublicUser(user);
   }
 
-  async verifyEmail(emailInput: string, code: string): Promise<SessionGrant> {
-    const { users, otps, tokens, clock, logger } = this.deps;
+  /**
+   * Answers alike for every address that did not get this code (see OtpService), so it tells nothing
+   * about which addresses have accounts.
+   */
+  async verifyEmail(emailInput: string, code: string, clientIp: string): Promise<SessionGrant> {
+    const { users, otps, tokens, rateLimiter, clock, logger } = this.deps;
+    await rateLimiter.consume([{ rule: RATE_LIMIT_RULES.verifyPerIp, subject: clientIp }]);
     const email = normalizeEmail(emailInput);
     await otps.consume(email, 'verify_email', code);
     const user = await users.markEmailVerified((await this.requireUser(email))._id, clock.now());
@@ -110,12 +123,26 @@ export class AccountsService {
     return { ...(await tokens.startSession(user._id, user.role)), user: toPublicUser(user) };
   }
 
-  /** Answers the same for unknown, unverified and verified emails; only a pending account gets a code. */
-  async resendVerification(emailInput: string): Promise<void> {
+  /**
+   * Answers the same for unknown, unverified and verified emails, after the same work and with the
+   * same throttle; only a pending account is emailed its new code.
+   */
+  async resendVerification(emailInput: string, clientIp: string): Promise<void> {
+    const { users, otps, rateLimiter } = this.deps;
+    await rateLimiter.consume([
+      { rule: RATE_LIMIT_RULES.resendPerIp, subject: clientIp },
+      { rule: RATE_LIMIT_RULES.resendPerIpHourly, subject: clientIp },
+    ]);
     const email = normalizeEmail(emailInput);
-    const user = await this.deps.users.findByEmail(email);
-    if (user && !user.emailVerified) await this.sendVerificationCode(user, true);
-    else await this.deps.otps.issue(email, 'verify_email', { withCode: false });
+    const user = await users.findByEmail(email);
+    const pending = user !== null && !user.emailVerified;
+    const code = await otps.issue(email, 'verify_email', { deliver: pending, throttled: true });
+    if (user && code) {
+      this.sendInBackground(
+        'verifyEmail',
+        accountEmails.verifyEmail(user.email, user.name, code, this.ttlMinutes),
+      );
+    }
   }
 
   /**
@@ -152,36 +179,51 @@ export class AccountsService {
     return { ...pair, user: toPublicUser(holder!) };
   }
 
-  /** Ends the caller's session, and the refresh token's session when it is the caller's too. */
-  async logout(user: AuthUser, refreshToken: string): Promise<void> {
+  /**
+   * Ends the refresh token's session; with a signed-in caller, the caller's session too, and then the
+   * refresh token's only if it is the caller's. A token that is not (or no longer) ours changes nothing
+   * and is no error: the client's goal, a token that works no more, holds (as RFC 7009 revocation).
+   */
+  async logout(user: AuthUser | null, refreshToken: string): Promise<void> {
     const { tokens, logger } = this.deps;
-    await tokens.revokeSession(user.sessionId, 'logout');
-    const other = await tokens.sessionOfRefreshToken(refreshToken);
-    if (other && other.userId === user.id && other.sessionId !== user.sessionId) {
-      await tokens.revokeSession(other.sessionId, 'logout');
+    if (user) await tokens.revokeSession(user.sessionId, 'logout');
+    const held = await tokens.sessionOfRefreshToken(refreshToken);
+    if (held && (!user || (held.userId === user.id && held.sessionId !== user.sessionId))) {
+      await tokens.revokeSession(held.sessionId, 'logout');
     }
-    logger.info('signed out', { userId: user.id, sessionId: user.sessionId });
+    const who = user ?? (held ? { id: held.userId, sessionId: held.sessionId } : null);
+    if (who) logger.info('signed out', { userId: who.id, sessionId: who.sessionId });
   }
 
-  /** Always accepted; an existing account gets a reset code by email (limits apply to every address). */
-  async forgotPassword(emailInput: string): Promise<void> {
-    const { users, otps, email: mailer, logger } = this.deps;
+  /**
+   * Always accepted, alike for every address after the same work and with the same throttle; only an
+   * existing account is emailed a reset code.
+   */
+  async forgotPassword(emailInput: string, clientIp: string): Promise<void> {
+    const { users, otps, rateLimiter } = this.deps;
+    await rateLimiter.consume([
+      { rule: RATE_LIMIT_RULES.forgotPerIp, subject: clientIp },
+      { rule: RATE_LIMIT_RULES.forgotPerIpHourly, subject: clientIp },
+    ]);
     const email = normalizeEmail(emailInput);
     const user = await users.findByEmail(email);
-    const code = await otps.issue(email, 'reset_password', { withCode: Boolean(user) });
-    if (user && code) {
-      await sendQuietly(
-        mailer,
-        logger,
-        'resetPassword',
-        accountEmails.resetPassword(email, code, this.ttlMinutes),
-      );
-    }
+    const code = await otps.issue(email, 'reset_password', { deliver: user !== null, throttled: true });
+    if (code)
+      this.sendInBackground('resetPassword', accountEmails.resetPassword(email, code, this.ttlMinutes));
   }
 
-  /** Sets the new password, proves the email (the code came through it) and ends every session. */
-  async resetPassword(emailInput: string, code: string, newPassword: string): Promise<void> {
-    const { users, otps, hasher, tokens, clock, logger } = this.deps;
+  /**
+   * Sets the new password, proves the email (the code came through it) and ends every session. A wrong
+   * code answers alike for every address (see OtpService).
+   */
+  async resetPassword(
+    emailInput: string,
+    code: string,
+    newPassword: string,
+    clientIp: string,
+  ): Promise<void> {
+    const { users, otps, hasher, tokens, rateLimiter, clock, logger } = this.deps;
+    await rateLimiter.consume([{ rule: RATE_LIMIT_RULES.resetPerIp, subject: clientIp }]);
     const email = normalizeEmail(emailInput);
     await otps.consume(email, 'reset_password', code);
     const user = await this.requireUser(email);
@@ -189,6 +231,11 @@ export class AccountsService {
     if (!user.emailVerified) await users.markEmailVerified(user._id, clock.now());
     const revoked = await tokens.revokeAllSessions(user._id, 'password_reset');
     logger.info('password reset', { userId: user._id, sessionsRevoked: revoked });
+  }
+
+  /** Resolves once every email sent in the background so far is sent or has failed (and was logged). */
+  async emailsSent(): Promise<void> {
+    await Promise.all(this.sending);
   }
 
   /**
@@ -235,9 +282,10 @@ export class AccountsService {
     }
   }
 
-  private async sendVerificationCode(user: UserDoc, enforceLimits: boolean): Promise<void> {
+  /** The code that comes with signup: sent before signup answers, neither limited nor counted. */
+  private async sendVerificationCode(user: UserDoc): Promise<void> {
     const { otps, email: mailer, logger } = this.deps;
-    const code = await otps.issue(user.email, 'verify_email', { withCode: true, enforceLimits });
+    const code = await otps.issue(user.email, 'verify_email', { deliver: true, throttled: false });
     if (code) {
       await sendQuietly(
         mailer,
@@ -246,6 +294,18 @@ export class AccountsService {
         accountEmails.verifyEmail(user.email, user.name, code, this.ttlMinutes),
       );
     }
+  }
+
+  /**
+   * Starts a send the answer does not wait for, so forgot and resend take as long whether or not an
+   * email goes out (a provider's round trip would tell which addresses have accounts).
+   */
+  private sendInBackground(template: keyof typeof accountEmails, message: EmailMessage): void {
+    const { email: mailer, logger } = this.deps;
+    const sending: Promise<unknown> = sendQuietly(mailer, logger, template, message).finally(() =>
+      this.sending.delete(sending),
+    );
+    this.sending.add(sending);
   }
 
   private async requireUser(email: string): Promise<UserDoc> {

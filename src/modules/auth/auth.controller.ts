@@ -14,7 +14,7 @@ import {
   UserResponse,
   VerifyOtpBody,
 } from './auth.model.ts';
-import { authErrorResponses, authPlugin } from './auth.plugin.ts';
+import { authPlugin } from './auth.plugin.ts';
 
 const tags = ['Auth'];
 
@@ -49,16 +49,16 @@ export function authController(container: Container) {
         summary: 'Create an account (JSON, or multipart with an `avatar` file); emails a verification code',
       },
     })
-    .post('/otp/verify', ({ body }) => accounts.verifyEmail(body.email, body.code), {
+    .post('/otp/verify', ({ body, ip }) => accounts.verifyEmail(body.email, body.code, ip), {
       parse: 'application/json',
       body: VerifyOtpBody,
-      response: { 200: TokenPairResponse, 422: ErrorEnvelope },
+      response: { 200: TokenPairResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
       detail: { tags, summary: 'Verify the email with its code; signs in' },
     })
     .post(
       '/otp/resend',
-      async ({ body, status }) => {
-        await accounts.resendVerification(body.email);
+      async ({ body, ip, status }) => {
+        await accounts.resendVerification(body.email, ip);
         return status(202, { status: 'accepted' as const });
       },
       {
@@ -93,17 +93,17 @@ export function authController(container: Container) {
         return status(204, undefined);
       },
       {
-        auth: true,
+        optionalAuth: true,
         parse: 'application/json',
         body: RefreshBody,
-        response: { 204: t.Void(), ...authErrorResponses, 422: ErrorEnvelope },
+        response: { 204: t.Void(), 422: ErrorEnvelope },
         detail: { tags, summary: 'Sign out: the session and its tokens stop working at once' },
       },
     )
     .post(
       '/password/forgot',
-      async ({ body, status }) => {
-        await accounts.forgotPassword(body.email);
+      async ({ body, ip, status }) => {
+        await accounts.forgotPassword(body.email, ip);
         return status(202, { status: 'accepted' as const });
       },
       {
@@ -118,14 +118,14 @@ export function authController(container: Container) {
     )
     .post(
       '/password/reset',
-      async ({ body, status }) => {
-        await accounts.resetPassword(body.email, body.code, body.newPassword);
+      async ({ body, ip, status }) => {
+        await accounts.resetPassword(body.email, body.code, body.newPassword, ip);
         return status(204, undefined);
       },
       {
         parse: 'application/json',
         body: ResetPasswordBody,
-        response: { 204: t.Void(), 422: ErrorEnvelope },
+        response: { 204: t.Void(), 422: ErrorEnvelope, 429: ErrorEnvelope },
         detail: { tags, summary: 'Set a new password with the emailed code; signs out every session' },
       },
     );

@@ -56,13 +56,38 @@ export const RefreshTokens = defineCollection({
   indexes: [{ keys: { sessionId: 1 } }, { keys: { expiresAt: 1 } }],
 });
 
+/**
+ * The pair a rotation issued, kept for REFRESH_REUSE_GRACE_SECONDS so that a second refresh with the
+ * same token (two tabs at once) answers the same pair instead of revoking the session. Sealed with
+ * AES-256-GCM under a key derived from the spent refresh token, which is never stored: only a holder
+ * of that token can open it. Deleted once the grace is over.
+ */
+export const RefreshSuccessorDoc = Type.Object(
+  {
+    _id: Type.String({ description: 'hex SHA-256 of the spent refresh token' }),
+    iv: Type.String({ description: 'base64url, 12 bytes' }),
+    sealed: Type.String({ description: 'base64url AES-GCM ciphertext and tag of the pair' }),
+    expiresAt: Type.Date(),
+  },
+  { additionalProperties: false },
+);
+export type RefreshSuccessorDoc = Static<typeof RefreshSuccessorDoc>;
+
+export const RefreshSuccessors = defineCollection({
+  name: 'refresh_successors',
+  schema: RefreshSuccessorDoc,
+  indexes: [{ keys: { expiresAt: 1 } }],
+});
+
 export const OTP_PURPOSES = ['verify_email', 'reset_password'] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 
 /**
  * The one live code of an email for a purpose: a new code replaces the old (only the newest counts).
- * `sentAt` keeps the sends of the last hour for the resend limits; `version` makes each send a
- * conditional write. A document without `codeHash` only throttles (unknown or already verified email).
+ * Any address may have one, account or not (a decoy code where no email goes out). `sentAt` keeps the
+ * counted sends of the last hour for the resend limits; `version` makes each send and each counted
+ * wrong guess a conditional write. A document without `codeHash` counts the wrong guesses made for an
+ * address no code was issued for.
  */
 export const OtpDoc = Type.Object(
   {

@@ -10,12 +10,16 @@ export type { AuthUser };
 /** Spread into a route's `response` so the OpenAPI page shows the answers the auth macro can give. */
 export const authErrorResponses = { 401: ErrorEnvelope, 403: ErrorEnvelope } as const;
 
+/** OpenAPI: no credentials, or a bearer token. */
+const OPTIONAL_BEARER: Record<string, string[]>[] = [{}, { bearer: [] }];
+
 const envelope = (code: string, message: string) => ({ error: { code, message } });
 
 /**
  * The one place tokens are checked. `{ auth: true }` needs any signed-in user; `{ auth: ['admin'] }`
  * needs one of the roles. Handlers receive `user: { id, role, sessionId }`. Missing, invalid, expired
- * or revoked token -> 401; signed in with another role -> 403 `FORBIDDEN`.
+ * or revoked token -> 401; signed in with another role -> 403 `FORBIDDEN`. `{ optionalAuth: true }` gives
+ * `user: AuthUser | null` and never refuses: null when the bearer is missing, invalid, expired or revoked.
  */
 export function authPlugin(container: Container) {
   const { tokens } = container;
@@ -35,6 +39,18 @@ export function authPlugin(container: Container) {
           return status(403, envelope('FORBIDDEN', 'Your role cannot do this'));
         }
         return { user };
+      },
+    }),
+    optionalAuth: (_enabled: true) => ({
+      detail: { security: OPTIONAL_BEARER },
+      async resolve({ headers }) {
+        if (headers.authorization === undefined) return { user: null as AuthUser | null };
+        try {
+          return { user: (await tokens.authenticate(headers.authorization)) as AuthUser | null };
+        } catch (error) {
+          if (error instanceof AppError) return { user: null as AuthUser | null };
+          throw error;
+        }
       },
     }),
   });

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, TooManyRequestsError } from '../../shared/errors.ts';
 import type { OtpPurpose } from './auth.model.ts';
@@ -29,6 +29,11 @@ export function randomSixDigits(): string {
 /**
  * One-time codes by email: stored as a keyed hash, valid for a while, single use, newest only,
  * a bounded number of wrong guesses (each counted by a conditional write), and throttled sends.
+ *
+ * Every address is treated alike, so no answer tells whether it has an account: an address that gets
+ * no email (unknown, or already verified) gets a decoy code, hashed like a real one but never sent and
+ * never a six-digit string, so nothing can match it; wrong guesses are counted and lock the same way
+ * whether or not a code was ever issued; and sends are throttled per address, account or not.
  */
 export class OtpService {
   constructor(
@@ -37,36 +42,34 @@ export class OtpService {
     private readonly options: { ttlSeconds: number; pepper: string },
   ) {}
 
-  private hash(email: string, purpose: OtpPurpose, code: string): string {
-    return createHmac('sha256', this.options.pepper).update(`${purpose}\n${email}\n${code}`).digest('hex');
+  private hash(email: string, purpose: OtpPurpose, code: string): Buffer {
+    return createHmac('sha256', this.options.pepper).update(`${purpose}\n${email}\n${code}`).digest();
   }
 
   /**
-   * Starts a new code for the email, replacing any earlier one, and returns it; or returns null when
-   * `withCode` is false (unknown or already verified email), which still counts against the limits so
-   * the answers look the same. Throws 429 with Retry-After while the email is throttled, unless
-   * `enforceLimits` is false (the send that comes with signup).
+   * Starts a new code for the email, replacing any earlier one and its wrong guesses. Returns the code
+   * to email, or null when `deliver` is false (a decoy was stored instead, with the same work).
+   * `throttled` sends (resend, forgot) are at most one a minute and five an hour per address, else
+   * 429 with Retry-After, and are counted; the send that comes with signup is neither limited nor
+   * counted, so a resend right after signup answers as it would for an address nobody signed up with.
    */
   async issue(
     email: string,
     purpose: OtpPurpose,
-    options: { withCode: boolean; enforceLimits?: boolean },
+    options: { deliver: boolean; throttled: boolean },
   ): Promise<string | null> {
     const now = this.clock.now();
-    const code = options.withCode ? randomSixDigits() : null;
+    const code = options.deliver ? randomSixDigits() : Buffer.from(randomBytes(16)).toString('hex');
     const issued = {
-      codeHash: code ? this.hash(email, purpose, code) : undefined,
-      expiresAt: code ? new Date(now.getTime() + this.options.ttlSeconds * 1000) : undefined,
+      codeHash: this.hash(email, purpose, code).toString('hex'),
+      expiresAt: new Date(now.getTime() + this.options.ttlSeconds * 1000),
       at: now,
     };
+    const answer = options.deliver ? code : null;
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.otps.find(email, purpose);
-      if (!current) {
-        if (await this.otps.createFirst(email, purpose, { ...issued, sentAt: [now] })) return code;
-        continue;
-      }
-      const recent = current.sentAt.filter((sent) => now.getTime() - sent.getTime() < HOUR_MS);
-      if (options.enforceLimits !== false) {
+      const recent = (current?.sentAt ?? []).filter((sent) => now.getTime() - sent.getTime() < HOUR_MS);
+      if (options.throttled) {
         const last = recent.at(-1);
         if (last && now.getTime() - last.getTime() < RESEND_GAP_MS) {
           throw new TooManyRequestsError(retryAfter(last.getTime() + RESEND_GAP_MS - now.getTime()));
@@ -75,39 +78,53 @@ export class OtpService {
           throw new TooManyRequestsError(retryAfter(recent[0]!.getTime() + HOUR_MS - now.getTime()));
         }
       }
-      const sentAt = [...recent, now].slice(-MAX_SENDS_PER_HOUR);
-      if (await this.otps.replaceCode(current, { ...issued, sentAt })) return code;
+      const sentAt = options.throttled ? [...recent, now].slice(-MAX_SENDS_PER_HOUR) : recent;
+      if (!current) {
+        if (await this.otps.createFirst(email, purpose, { ...issued, sentAt })) return answer;
+        continue;
+      }
+      if (await this.otps.replaceCode(current, { ...issued, sentAt })) return answer;
       // Another send won the conditional write just now: that one is the newest code.
-      if (options.enforceLimits !== false) throw new TooManyRequestsError(RESEND_GAP_MS / 1000);
+      if (options.throttled) throw new TooManyRequestsError(RESEND_GAP_MS / 1000);
     }
     throw new TooManyRequestsError(RESEND_GAP_MS / 1000);
   }
 
-  /** Spends the code if it is the newest, unexpired, unused and not locked; else throws OtpError. */
+  /**
+   * Spends the code if it is the newest, unexpired, unused and not locked; else throws OtpError.
+   * A wrong code answers `OTP_INVALID { attemptsLeft }` and the fifth locks, whatever the address:
+   * with no code issued, the wrong guesses are counted on a record of their own. Only the right code
+   * learns that it expired or was used, so only the holder of the email ever sees `OTP_EXPIRED`.
+   */
   async consume(email: string, purpose: OtpPurpose, code: string): Promise<void> {
     const now = this.clock.now();
-    const doc = await this.otps.find(email, purpose);
-    if (!doc?.codeHash || !doc.expiresAt || doc.consumedAt || doc.expiresAt <= now) {
-      throw otpExpired();
+    const given = this.hash(email, purpose, code);
+    for (let round = 0; round < 5; round++) {
+      const doc = await this.otps.find(email, purpose);
+      if (!doc) {
+        if (await this.otps.createWithWrongGuess(email, purpose, now)) throw invalid(OTP_MAX_ATTEMPTS - 1);
+        continue;
+      }
+      if (doc.attempts >= OTP_MAX_ATTEMPTS) throw locked();
+      const stored = Buffer.from(doc.codeHash ?? '', 'hex');
+      if (stored.length === given.length && timingSafeEqual(given, stored)) {
+        if (doc.consumedAt || !doc.expiresAt || doc.expiresAt <= now) throw otpExpired();
+        if (await this.otps.consume(doc, OTP_MAX_ATTEMPTS, now)) return;
+        continue;
+      }
+      const counted = await this.otps.countWrongGuess(doc, OTP_MAX_ATTEMPTS, now);
+      if (counted) throw invalid(OTP_MAX_ATTEMPTS - counted.attempts);
+      // The last try was taken, or a new code replaced this one, just now: look again.
     }
-    if (doc.attempts >= OTP_MAX_ATTEMPTS) throw locked();
-    const given = Buffer.from(this.hash(email, purpose, code), 'hex');
-    if (timingSafeEqual(given, Buffer.from(doc.codeHash, 'hex'))) {
-      if (await this.otps.consume(doc, OTP_MAX_ATTEMPTS, now)) return;
-      const after = await this.otps.find(email, purpose);
-      if (after?.codeHash === doc.codeHash && after.attempts >= OTP_MAX_ATTEMPTS) throw locked();
-      throw otpExpired();
-    }
-    const counted = await this.otps.countWrongGuess(doc, OTP_MAX_ATTEMPTS);
-    if (!counted) throw locked();
-    const attemptsLeft = OTP_MAX_ATTEMPTS - counted.attempts;
-    throw new OtpError('OTP_INVALID', 'The code is not correct', { attemptsLeft });
+    throw locked();
   }
 }
 
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
-/** The answer for a code that is no longer (or never was) the live one. */
+/** The answer for the right code once it is no longer the live one. */
 export const otpExpired = () =>
   new OtpError('OTP_EXPIRED', 'This code has expired or was already used; request a new one');
+const invalid = (attemptsLeft: number) =>
+  new OtpError('OTP_INVALID', 'The code is not correct', { attemptsLeft });
 const locked = () =>
   new OtpError('OTP_LOCKED', 'Too many wrong codes; request a new code', { attemptsLeft: 0 });

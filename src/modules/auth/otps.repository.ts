@@ -3,8 +3,8 @@ import { DuplicateKeyError } from '../../shared/errors.ts';
 import { type OtpDoc, type OtpPurpose, Otps } from './auth.model.ts';
 
 export interface IssuedCode {
-  codeHash: string | undefined;
-  expiresAt: Date | undefined;
+  codeHash: string;
+  expiresAt: Date;
   sentAt: Date[];
   at: Date;
 }
@@ -26,7 +26,8 @@ export class OtpsRepository {
       await this.otps.insertOne({
         email,
         purpose,
-        ...(code.codeHash ? { codeHash: code.codeHash, expiresAt: code.expiresAt } : {}),
+        codeHash: code.codeHash,
+        expiresAt: code.expiresAt,
         attempts: 0,
         sentAt: code.sentAt,
         version: 0,
@@ -39,39 +40,44 @@ export class OtpsRepository {
     }
   }
 
+  /**
+   * A record for an address no code was issued for, holding its first wrong guess; false when another
+   * request created the address's record first.
+   */
+  async createWithWrongGuess(email: string, purpose: OtpPurpose, at: Date): Promise<boolean> {
+    try {
+      await this.otps.insertOne({ email, purpose, attempts: 1, sentAt: [], version: 0, updatedAt: at });
+      return true;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
+    }
+  }
+
   /** Replaces the code if the document is still at `version` (no concurrent send); the old code dies. */
   replaceCode(doc: OtpDoc, code: IssuedCode): Promise<boolean> {
-    const set: Record<string, unknown> = {
+    const set = {
+      codeHash: code.codeHash,
+      expiresAt: code.expiresAt,
       attempts: 0,
       sentAt: code.sentAt,
       version: doc.version + 1,
       updatedAt: code.at,
     };
-    const unset: Record<string, true> = {};
-    if (code.codeHash) {
-      set.codeHash = code.codeHash;
-      set.expiresAt = code.expiresAt;
-    } else {
-      if (doc.codeHash !== undefined) unset.codeHash = true;
-      if (doc.expiresAt !== undefined) unset.expiresAt = true;
-    }
-    if (doc.consumedAt !== undefined) unset.consumedAt = true;
     return this.otps.updateOne(
       { _id: doc._id, version: doc.version },
-      Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set },
+      doc.consumedAt !== undefined ? { $set: set, $unset: { consumedAt: true } } : { $set: set },
     );
   }
 
-  /** Counts one wrong guess against this exact code while tries remain; null when none remain. */
-  countWrongGuess(doc: OtpDoc, maxAttempts: number): Promise<OtpDoc | null> {
+  /**
+   * Counts one wrong guess against the code of this version while tries remain; null when none remain
+   * or a new code replaced it.
+   */
+  countWrongGuess(doc: OtpDoc, maxAttempts: number, at: Date): Promise<OtpDoc | null> {
     return this.otps.findOneAndUpdate(
-      {
-        _id: doc._id,
-        codeHash: doc.codeHash ?? '',
-        consumedAt: { $exists: false },
-        attempts: { $lt: maxAttempts },
-      },
-      { $inc: { attempts: 1 } },
+      { _id: doc._id, version: doc.version, attempts: { $lt: maxAttempts } },
+      { $inc: { attempts: 1 }, $set: { updatedAt: at } },
     );
   }
 

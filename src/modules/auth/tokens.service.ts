@@ -3,6 +3,8 @@ import { jwt } from '@elysiajs/jwt';
 import type { Clock } from '../../shared/clock.ts';
 import { UnauthorizedError } from '../../shared/errors.ts';
 import { ROLES, type Role } from '../users/users.model.ts';
+import type { RefreshTokenDoc } from './auth.model.ts';
+import { openSuccessor, sealSuccessor } from './refresh-successor.ts';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
 
@@ -26,6 +28,8 @@ export interface TokenSettings {
   audience: string;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** How long after a rotation the spent token still answers the same successor pair (0: never). */
+  reuseGraceSeconds: number;
 }
 
 /** Access tokens announce their type in the JOSE header (RFC 9068), so nothing else passes as one. */
@@ -47,7 +51,8 @@ const decodeClaims = (token: string): Record<string, unknown> | null => {
 /**
  * Issues and checks tokens. Access: HS256 JWT through `@elysiajs/jwt`, `iss`/`aud`/`typ` checked,
  * time from the injected clock. Refresh: opaque, stored hashed, rotated on every use; a spent token
- * presented again revokes its whole session.
+ * presented again within the reuse grace answers the same successor pair (two tabs refreshing at once),
+ * after it revokes its whole session.
  */
 export class TokenService {
   private readonly signer;
@@ -76,32 +81,71 @@ export class TokenService {
       refreshedAt: now,
       expiresAt: this.refreshExpiry(now),
     });
-    return this.pairFor({ id: userId, role, sessionId: session._id }, now);
+    const { pair, record } = await this.pairFor({ id: userId, role, sessionId: session._id }, now);
+    await this.refreshTokens.record(record);
+    return pair;
   }
 
   /**
-   * Exchanges a refresh token for a new pair. Unknown, expired or revoked -> 401; a token already
-   * spent -> its session is revoked, then 401.
+   * Exchanges a refresh token for a new pair. Unknown, expired, or of an ended session -> 401
+   * `INVALID_REFRESH_TOKEN`, and nothing is spent (so a second try answers the same). A spent token:
+   * within the grace, the same pair its rotation answered; after it, its session is revoked, then 401
+   * `REFRESH_TOKEN_REUSED`.
    */
   async rotate(refreshToken: string, roleOf: (userId: string) => Promise<Role | null>): Promise<TokenPair> {
     const now = this.clock.now();
     if (!REFRESH_PATTERN.test(refreshToken)) throw invalidRefresh();
     const hash = sha256(refreshToken);
     const stored = await this.refreshTokens.findByHash(hash);
-    if (!stored) throw invalidRefresh();
-    if (stored.usedAt || !(await this.refreshTokens.markUsedOnce(hash, now))) {
-      await this.sessions.revoke(stored.sessionId, 'refresh_reuse', now);
-      throw new UnauthorizedError(
-        'This refresh token was already used; the session has been signed out',
-        'REFRESH_TOKEN_REUSED',
-      );
-    }
-    if (stored.expiresAt <= now) throw invalidRefresh();
+    if (!stored || stored.expiresAt <= now) throw invalidRefresh();
     const session = await this.sessions.findLive(stored.sessionId, now);
     const role = session ? await roleOf(session.userId) : null;
     if (!session || !role) throw invalidRefresh();
-    if (!(await this.sessions.extend(session._id, now, this.refreshExpiry(now)))) throw invalidRefresh();
-    return this.pairFor({ id: session.userId, role, sessionId: session._id }, now);
+    if (!stored.usedAt) {
+      const issued = await this.pairFor({ id: session.userId, role, sessionId: session._id }, now);
+      if (await this.spend(refreshToken, hash, issued, now)) return issued.pair;
+      // Another refresh with this token won the conditional write just now: answer what it answered.
+    }
+    const kept = await this.refreshTokens.findSuccessor(hash, now);
+    const successor = kept ? await openSuccessor(refreshToken, kept) : null;
+    if (successor) {
+      return { ...successor, tokenType: 'Bearer', expiresIn: this.settings.accessTtlSeconds };
+    }
+    await this.sessions.revoke(stored.sessionId, 'refresh_reuse', now);
+    throw new UnauthorizedError(
+      'This refresh token was already used; the session has been signed out',
+      'REFRESH_TOKEN_REUSED',
+    );
+  }
+
+  /**
+   * In one transaction: marks the token spent (if no one else did), records its successor, keeps the
+   * sealed pair for the grace and moves the session's expiry. False when the token was spent first.
+   */
+  private async spend(
+    refreshToken: string,
+    hash: string,
+    issued: { pair: TokenPair; record: RefreshTokenDoc },
+    now: Date,
+  ): Promise<boolean> {
+    const graceMs = this.settings.reuseGraceSeconds * 1000;
+    const sealed = graceMs > 0 ? await sealSuccessor(refreshToken, hash, issued.pair) : null;
+    return this.refreshTokens.transaction(async ({ refreshTokens, sessions }) => {
+      if (!(await refreshTokens.markUsedOnce(hash, now))) return false;
+      // Revoked between the read and now (a sign-out): the transaction and its writes are undone.
+      if (!(await sessions.extend(issued.record.sessionId, now, this.refreshExpiry(now)))) {
+        throw invalidRefresh();
+      }
+      await refreshTokens.record(issued.record);
+      if (sealed) {
+        await refreshTokens.keepSuccessor({
+          _id: hash,
+          ...sealed,
+          expiresAt: new Date(now.getTime() + graceMs),
+        });
+      }
+      return true;
+    });
   }
 
   /** The session a refresh token belongs to, if the token is one of ours (spent or not). */
@@ -165,7 +209,8 @@ export class TokenService {
     return new Date(now.getTime() + this.settings.refreshTtlSeconds * 1000);
   }
 
-  private async pairFor(user: AuthUser, now: Date): Promise<TokenPair> {
+  /** A new pair and the record of its refresh token, not yet stored. */
+  private async pairFor(user: AuthUser, now: Date): Promise<{ pair: TokenPair; record: RefreshTokenDoc }> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const accessToken = await this.signer.sign({
       sub: user.id,
@@ -176,14 +221,16 @@ export class TokenService {
     });
     const refreshToken =
       REFRESH_PREFIX + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
-    await this.refreshTokens.record({
-      _id: sha256(refreshToken),
-      sessionId: user.sessionId,
-      userId: user.id,
-      createdAt: now,
-      expiresAt: this.refreshExpiry(now),
-    });
-    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.settings.accessTtlSeconds };
+    return {
+      pair: { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.settings.accessTtlSeconds },
+      record: {
+        _id: sha256(refreshToken),
+        sessionId: user.sessionId,
+        userId: user.id,
+        createdAt: now,
+        expiresAt: this.refreshExpiry(now),
+      },
+    };
   }
 }
 

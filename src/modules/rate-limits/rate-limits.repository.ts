@@ -1,37 +1,39 @@
 import type { Store } from '../../db/index.ts';
 import { DuplicateKeyError } from '../../shared/errors.ts';
-import { RateLimits } from './rate-limits.model.ts';
+import { type RateLimitDoc, RateLimits } from './rate-limits.model.ts';
 
 export class RateLimitsRepository {
   constructor(private readonly store: Store) {}
 
-  private get counters() {
+  private get logs() {
     return this.store.collection(RateLimits);
   }
 
-  /** Adds one hit to the window's counter, creating it on first use; returns the new count. */
-  async hit(key: string, windowStart: number, windowEndsAt: Date): Promise<number> {
-    const id = `${key}@${windowStart}`;
-    for (;;) {
-      const counted = await this.counters.findOneAndUpdate({ _id: id }, { $inc: { count: 1 } });
-      if (counted) return counted.count;
-      try {
-        await this.counters.insertOne({ _id: id, key, count: 1, windowEndsAt });
-        return 1;
-      } catch (error) {
-        // Another instance opened the window first; count on its document.
-        if (!(error instanceof DuplicateKeyError)) throw error;
-      }
+  find(key: string): Promise<RateLimitDoc | null> {
+    return this.logs.findById(key);
+  }
+
+  /** Starts the log of a key; false when another request started it first. */
+  async start(key: string, hits: Date[], windowEndsAt: Date): Promise<boolean> {
+    try {
+      await this.logs.insertOne({ _id: key, hits, version: 0, windowEndsAt });
+      return true;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
     }
   }
 
-  /** Drops the previous window of a key once a new one opens, so counters do not pile up. */
-  async dropWindow(key: string, windowStart: number): Promise<void> {
-    await this.counters.deleteOne({ _id: `${key}@${windowStart}` });
+  /** Replaces the log if it is still at the version read; false when another hit was written first. */
+  replace(doc: RateLimitDoc, hits: Date[], windowEndsAt: Date): Promise<boolean> {
+    return this.logs.updateOne(
+      { _id: doc._id, version: doc.version },
+      { $set: { hits, version: doc.version + 1, windowEndsAt } },
+    );
   }
 
-  /** Counters whose window has ended count nothing any more. */
+  /** Logs whose newest hit has left the window count nothing any more. */
   purgeExpired(now: Date): Promise<number> {
-    return this.counters.deleteMany({ windowEndsAt: { $lt: now } });
+    return this.logs.deleteMany({ windowEndsAt: { $lt: now } });
   }
 }

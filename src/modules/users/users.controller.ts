@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { ValidationError } from '../../shared/errors.ts';
 import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 
@@ -15,8 +16,21 @@ export const ProfilePatchBody = t.Object(
     bio: t.Optional(DoctorFields.bio),
     languages: t.Optional(DoctorFields.languages),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false },
 );
+
+const EDITABLE = Object.keys(ProfilePatchBody.properties);
+
+/**
+ * The patch if it names an editable field; else 422. Unknown fields are dropped by validation, so
+ * `{"role":"admin"}` arrives here as an empty patch.
+ */
+const editable = <P extends object>(patch: P): P => {
+  if (Object.values(patch).some((value) => value !== undefined)) return patch;
+  throw new ValidationError(`No editable field was given; editable: ${EDITABLE.join(', ')}`, [
+    { path: '(root)', message: `give at least one of ${EDITABLE.join(', ')}` },
+  ]);
+};
 
 const tags = ['Profile'];
 
@@ -30,7 +44,7 @@ export function usersController(container: Container) {
       response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope },
       detail: { tags, summary: 'My profile' },
     })
-    .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, body) }), {
+    .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, editable(body)) }), {
       auth: true,
       parse: 'application/json',
       body: ProfilePatchBody,
