@@ -203,7 +203,12 @@ export class Store {
     return collection as unknown as Collection<S>;
   }
 
-  /** Runs `fn` atomically: every write through `tx` commits together or not at all. */
+  /**
+   * Runs `fn` atomically: every write through `tx` commits together or not at all. `fn` may run more than
+   * once (MongoDB retries it after a write conflict or a transient error, discarding the attempt), so it
+   * must touch nothing outside the store: build results inside it and return them, never push into
+   * variables it closes over, send mail or call a gateway.
+   */
   transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
     return this.engine.transaction((txEngine) => fn(txEngine === this.engine ? this : new Store(txEngine)));
   }

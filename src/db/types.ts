@@ -75,6 +75,7 @@ export interface Engine {
   readonly kind: 'sqlite' | 'mongodb';
   init(defs: CollectionDef[]): Promise<void>;
   collection(def: CollectionDef): EngineCollection;
+  /** `fn` may run more than once (a retried transient error); see `Store.transaction`. */
   transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '../../src/db/index.ts';
+import { openStore, Store } from '../../src/db/index.ts';
 import type { MongoEngine } from '../../src/db/mongo/engine.ts';
 import type { CollectionDef } from '../../src/db/types.ts';
 
@@ -50,4 +50,29 @@ const mongodb = (url: string): TestEngine => ({
 export function testEngines(): TestEngine[] {
   const mongoUrl = process.env.TEST_MONGODB_URI;
   return mongoUrl ? [sqlite, mongodb(mongoUrl)] : [sqlite];
+}
+
+class Rerun extends Error {}
+
+/**
+ * A store whose transactions run their function twice, the first attempt rolled back and thrown away, as
+ * MongoDB's `withTransaction` does after a transient error (a write conflict). Code that keeps anything
+ * from an attempt outside the store shows it twice.
+ */
+export class RerunningStore extends Store {
+  /** How many transactions ran their function a second time. */
+  reruns = 0;
+
+  override async transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+    try {
+      await super.transaction(async (tx) => {
+        await fn(tx);
+        throw new Rerun('first attempt thrown away');
+      });
+    } catch (error) {
+      if (!(error instanceof Rerun)) throw error;
+    }
+    this.reruns++;
+    return super.transaction(fn);
+  }
 }
