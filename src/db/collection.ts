@@ -2,6 +2,7 @@ import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { DocumentValidationError, type FieldIssue, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, keysetFilter, normalizeSort } from './cursor.ts';
+import { FilterRules, nestedPaths } from './filter-rules.ts';
 import { checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
 import type {
   BaseDoc,
@@ -34,12 +35,14 @@ const MAX_LIMIT = 1000;
 /** One collection over any engine: validation, ids and cursors live here once. */
 export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseDoc> {
   private readonly check;
+  private readonly rules: FilterRules;
 
   constructor(
     readonly def: CollectionDef<S>,
     private readonly engine: EngineCollection,
   ) {
     this.check = checkerFor(def.schema);
+    this.rules = new FilterRules(def.name, def.schema);
   }
 
   get name(): string {
@@ -66,12 +69,15 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return this.engine.findOne({ _id: id }) as Promise<T | null>;
   }
 
+  /** The first match in the sort, ties (and no sort at all) broken by `_id`, so both engines pick the same. */
   async findOne(filter: Filter, options: { sort?: SortSpec } = {}): Promise<T | null> {
-    return (await this.engine.findOne(filter, options.sort)) as T | null;
+    this.rules.check(filter);
+    return (await this.engine.findOne(filter, normalizeSort(options.sort))) as T | null;
   }
 
   /** A page of matches in a total order (the sort plus `_id`), resumable from `nextCursor`. */
   async find(filter: Filter, options: FindOptions = {}): Promise<Page<T>> {
+    this.rules.check(filter);
     const sort = normalizeSort(options.sort);
     const limit =
       options.limit === undefined ? undefined : Math.min(Math.max(1, Math.floor(options.limit)), MAX_LIMIT);
@@ -102,31 +108,37 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
   }
 
   async findAll(filter: Filter, options: { sort?: SortSpec; limit?: number } = {}): Promise<T[]> {
+    this.rules.check(filter);
     return (await this.engine.find(filter, normalizeSort(options.sort), options.limit)) as T[];
   }
 
-  count(filter: Filter = {}): Promise<number> {
+  async count(filter: Filter = {}): Promise<number> {
+    this.rules.check(filter);
     return this.engine.count(filter);
   }
 
   /** Applies the update to the first match; false when nothing matched the (conditional) filter. */
   async updateOne(filter: Filter, update: Update): Promise<boolean> {
+    this.rules.check(filter);
     this.validateUpdate(update);
     return (await this.engine.updateOne(filter, update, false)) as boolean;
   }
 
   /** Conditional update returning the document as it is after the update, or null when nothing matched. */
   async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
+    this.rules.check(filter);
     this.validateUpdate(update);
     return (await this.engine.updateOne(filter, update, true)) as T | null;
   }
 
-  deleteOne(filter: Filter): Promise<boolean> {
+  async deleteOne(filter: Filter): Promise<boolean> {
+    this.rules.check(filter);
     return this.engine.deleteOne(filter);
   }
 
   /** Deletes every match (housekeeping of expired records); returns how many went. */
-  deleteMany(filter: Filter): Promise<number> {
+  async deleteMany(filter: Filter): Promise<number> {
+    this.rules.check(filter);
     return this.engine.deleteMany(filter);
   }
 
@@ -176,6 +188,10 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
           issues.push({ path, message: 'pushed value does not match the array item schema' });
         }
       }
+    }
+    // MongoDB refuses an update that changes a path and a path inside it; SQLite would apply both.
+    for (const { path, inside } of nestedPaths(seen)) {
+      issues.push({ path, message: `overlaps ${inside}, which the same update changes` });
     }
     if (issues.length) throw new DocumentValidationError(this.def.name, issues);
   }

@@ -109,6 +109,8 @@ for (const engine of testEngines()) {
     }
 
     const ids = (docs: { _id: string }[]): string[] => docs.map((d) => d._id);
+    const matchingIds = async (patientId: string, filter: Filter): Promise<string[]> =>
+      ids(await V().findAll({ $and: [{ patientId }, filter] }));
     const matching = async (patientId: string, filter: Filter): Promise<string[]> =>
       (await V().findAll({ $and: [{ patientId }, filter] }, { sort: { code: 1 } })).map((d) => d.code);
 
@@ -491,6 +493,66 @@ for (const engine of testEngines()) {
           await V().findOneAndUpdate({ _id: id, status: 'held' }, { $set: { status: 'done' } }),
         ).toBeNull();
         expect((await V().findById(id))?.status).toBe('booked');
+      });
+    });
+
+    describe('what the engines would answer differently is normalised or refused above them', () => {
+      test('findOne without a sort picks the match with the lowest _id', async () => {
+        const patientId = `p-${unique()}`;
+        // Inserted highest id first, so neither insertion order nor natural order gives the answer.
+        for (const _id of [`${patientId}-c`, `${patientId}-a`, `${patientId}-b`]) {
+          await V().insertOne({ ...base(patientId), _id });
+        }
+        expect((await V().findOne({ patientId }))?._id).toBe(`${patientId}-a`);
+        expect((await V().findOne({ patientId }, { sort: { score: 1 } }))?._id).toBe(`${patientId}-a`);
+      });
+
+      test('an empty $and or $or is refused as a programmer error, wherever a filter goes', async () => {
+        const { patientId, docs } = await seed([{}]);
+        for (const empty of [{ $and: [] }, { $or: [] }, { patientId, $or: [{ $and: [] }] }] as Filter[]) {
+          await expect(V().findOne(empty)).rejects.toThrow(/non-empty array/);
+          await expect(V().find(empty)).rejects.toThrow(/non-empty array/);
+          await expect(V().count(empty)).rejects.toThrow(/non-empty array/);
+          await expect(V().updateOne(empty, { $set: { notes: 'x' } })).rejects.toThrow(/non-empty array/);
+          await expect(V().deleteMany(empty)).rejects.toThrow(/non-empty array/);
+        }
+        expect(await V().findById(docs[0]!._id)).toEqual(docs[0]!);
+      });
+
+      test('an update of a path and a path inside it is refused and changes nothing', async () => {
+        const { docs } = await seed([{ doctor: { name: 'Rao', city: 'Pune' } }]);
+        const id = docs[0]!._id;
+        const error = await V()
+          .updateOne({ _id: id }, { $set: { doctor: { name: 'Iyer' } }, $unset: { 'doctor.city': true } })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DocumentValidationError);
+        expect((error as DocumentValidationError).details).toEqual({
+          issues: [{ path: 'doctor.city', message: 'overlaps doctor, which the same update changes' }],
+        });
+        await expect(
+          V().findOneAndUpdate({ _id: id }, { $set: { doctor: { name: 'Iyer' }, 'doctor.city': 'Goa' } }),
+        ).rejects.toBeInstanceOf(DocumentValidationError);
+        expect(await V().findById(id)).toEqual(docs[0]!);
+      });
+
+      test('a string compared with a Date field, or a Date with a string field, is refused', async () => {
+        const { patientId, docs } = await seed([{}]);
+        const startsAt = docs[0]!.startsAt;
+        const asText = startsAt.toISOString();
+        for (const filter of [
+          { patientId, startsAt: asText },
+          { patientId, startsAt: { $gte: asText } },
+          { patientId, reviewedAt: { $in: [startsAt, asText] } },
+          { $or: [{ patientId }, { startsAt: { $lt: asText } }] },
+          { patientId, code: startsAt },
+          { patientId, notes: { $ne: startsAt } },
+        ] as Filter[]) {
+          await expect(V().findAll(filter)).rejects.toThrow(/Date/);
+        }
+        expect(await matchingIds(patientId, { startsAt })).toEqual([docs[0]!._id]);
+        expect(await matchingIds(patientId, { startsAt: { $lte: startsAt }, code: { $ne: 'x' } })).toEqual([
+          docs[0]!._id,
+        ]);
       });
     });
 
