@@ -25,7 +25,47 @@ export function defineCollection<S extends TObject>(def: {
   if (!/^[a-z][a-z0-9_]*$/.test(def.name))
     throw new Error(`Collection name "${def.name}" must be snake_case`);
   if (!def.schema.properties._id) throw new Error(`Collection ${def.name} schema must declare _id`);
+  for (const index of def.indexes ?? []) {
+    if (index.name !== undefined && !index.name.startsWith(`${def.name}__`)) {
+      // The engines reconcile indexes at boot by this prefix: theirs are left alone, ours kept in step.
+      throw new Error(`Index ${index.name} of ${def.name} must be named ${def.name}__<something>`);
+    }
+    if (index.partial) checkPortablePartial(def.name, index.partial);
+  }
   return { name: def.name, schema: def.schema, indexes: def.indexes ?? [] };
+}
+
+const isPortableValue = (value: unknown): boolean =>
+  typeof value === 'string' ||
+  typeof value === 'number' ||
+  typeof value === 'boolean' ||
+  value instanceof Date;
+
+/**
+ * Partial index filters every MongoDB-compatible server accepts (MongoDB before FCV 6.0, DocumentDB,
+ * Cosmos DB): equality with a value, `$exists: true`, and `$and` at the top level. `$in` and `$or` need
+ * FCV 6.0, and SQLite would take anything, so a filter that only works on some servers fails here, at once.
+ */
+function checkPortablePartial(collection: string, partial: Filter): void {
+  const refuse = (why: string): never => {
+    throw new Error(`Partial filter of an index on ${collection}: ${why}`);
+  };
+  const checkClause = (clause: Filter, topLevel: boolean): void => {
+    for (const [key, value] of Object.entries(clause)) {
+      if (key === '$and' && topLevel) {
+        if (!Array.isArray(value) || value.length === 0) refuse('$and needs a non-empty array');
+        for (const part of value as Filter[]) checkClause(part, false);
+      } else if (key.startsWith('$')) refuse(`${key} is not allowed (only equality, $exists: true, $and)`);
+      else if (isPortableValue(value)) continue;
+      else if (value && typeof value === 'object' && Object.keys(value).length === 1) {
+        const [[op, operand]] = Object.entries(value) as [[string, unknown]];
+        if (!((op === '$eq' && isPortableValue(operand)) || (op === '$exists' && operand === true))) {
+          refuse(`${key}: ${op} is not allowed (only equality with a value or $exists: true)`);
+        }
+      } else refuse(`${key}: only equality with a value or $exists: true`);
+    }
+  };
+  checkClause(partial, true);
 }
 
 export type InsertDoc<T extends BaseDoc> = Omit<T, '_id'> & { _id?: string };

@@ -21,7 +21,7 @@ const bookings = defineCollection({
     { keys: { slotId: 1, _id: 1 } },
     { keys: { slotId: 1 }, unique: true, partial: { status: 'held' } },
     { keys: { couponCode: 1 }, unique: true },
-    { keys: { 'payment.orderId': 1 }, unique: true, name: 'payment_order' },
+    { keys: { 'payment.orderId': 1 }, unique: true, name: 'bookings__payment_order' },
     { keys: { status: 1, slotId: -1 }, unique: true },
   ],
 });
@@ -57,7 +57,7 @@ describe('indexDescriptions', () => {
       },
       {
         key: { 'payment.orderId': 1 },
-        name: 'payment_order',
+        name: 'bookings__payment_order',
         unique: true,
         partialFilterExpression: { 'payment.orderId': { $exists: true } },
       },

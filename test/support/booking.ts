@@ -92,10 +92,11 @@ export async function expectConsistent(t: TestApp, slotIds: string[]): Promise<v
   const now = t.clock.now();
   for (const slotId of slotIds) {
     const slot = await storedSlot(t, slotId);
-    const active = (await appointmentsOnSlot(t, slotId)).filter(
-      (a) => a.status === 'pending_payment' || a.status === 'confirmed',
-    );
+    const onSlot = await appointmentsOnSlot(t, slotId);
+    const active = onSlot.filter((a) => a.status === 'pending_payment' || a.status === 'confirmed');
     expect(active.length).toBeLessThanOrEqual(1);
+    // The unique index selects on `active`: it must be there exactly while the status is active.
+    for (const a of onSlot) expect([a.status, a.active]).toEqual([a.status, active.includes(a) || undefined]);
     const live = active.filter((a) => a.holdExpiresAt > now);
     if (live.length === 1) {
       expect(slot.status).toBe('held');
