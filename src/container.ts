@@ -89,7 +89,10 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
   const clock = overrides.clock ?? systemClock;
   const store =
     overrides.store ??
-    (await openStore(config.DATABASE_URL, collections, { onNotice: (message) => logger.warn(message) }));
+    (await openStore(config.DATABASE_URL, collections, {
+      onNotice: (message) => logger.warn(message),
+      serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    }));
 
   if (config.EMAIL_PROVIDER === 'dev') {
     logger.warn(

@@ -269,8 +269,21 @@ export class Store {
     return this.engine.transaction((txEngine) => fn(txEngine === this.engine ? this : new Store(txEngine)));
   }
 
-  ping(): Promise<void> {
-    return this.engine.ping();
+  /** Resolves when the store answers; with `timeoutMs`, rejects once that long has passed without an answer. */
+  async ping(timeoutMs?: number): Promise<void> {
+    if (timeoutMs === undefined) return this.engine.ping();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`The store did not answer a ping within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.engine.ping(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): Promise<void> {
