@@ -8,9 +8,14 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** MongoDB: add `readPreference=secondaryPreferred` to the URL, as a deployment might. */
+  preferSecondaries?: boolean;
+}
+
 export interface TestEngine {
   kind: 'sqlite' | 'mongodb';
-  open(defs: CollectionDef[]): Promise<TestStore>;
+  open(defs: CollectionDef[], options?: OpenOptions): Promise<TestStore>;
 }
 
 const uniqueSuffix = (): string => `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
@@ -33,9 +38,12 @@ const sqlite: TestEngine = {
 
 const mongodb = (url: string): TestEngine => ({
   kind: 'mongodb',
-  async open(defs) {
+  async open(defs, options = {}) {
     // A database per store, so runs and files never see each other's documents.
-    const store = await openStore(withDatabase(url, `healthvision_test_${uniqueSuffix()}`), defs);
+    let storeUrl = withDatabase(url, `healthvision_test_${uniqueSuffix()}`);
+    if (options.preferSecondaries)
+      storeUrl += `${storeUrl.includes('?') ? '&' : '?'}readPreference=secondaryPreferred`;
+    const store = await openStore(storeUrl, defs, { serverSelectionTimeoutMS: 5000 });
     return {
       store,
       async dispose() {

@@ -68,8 +68,10 @@ function partialFilter(def: CollectionDef, index: IndexSpec): Document | undefin
   return clauses.length === 1 ? clauses[0] : { $and: clauses };
 }
 
+export type NamedIndex = IndexDescription & { name: string };
+
 /** The createIndexes specs for a collection's declared indexes. */
-export function indexDescriptions(def: CollectionDef): IndexDescription[] {
+export function indexDescriptions(def: CollectionDef): NamedIndex[] {
   return def.indexes.map((index) => {
     const partialFilterExpression = partialFilter(def, index);
     return {
@@ -257,7 +259,7 @@ export interface MongoConnectOptions {
 export interface BootPlan {
   create: string[];
   validate: string[];
-  indexes: Record<string, IndexPlan<IndexDescription>>;
+  indexes: Record<string, IndexPlan<NamedIndex>>;
 }
 
 const TRANSACTION: TransactionOptions = {
@@ -324,7 +326,7 @@ export class MongoEngine implements Engine {
     const plan: BootPlan = { create: [], validate: [], indexes: {} };
     for (const def of defs) {
       const info = infos.get(def.name);
-      const declared = indexDescriptions(def) as (IndexDescription & { name: string })[];
+      const declared = indexDescriptions(def);
       if (!info) {
         plan.create.push(def.name);
         plan.indexes[def.name] = planIndexes(def.name, [], declared, sameIndex);
