@@ -29,6 +29,7 @@ import { toMongoJsonSchema } from './json-schema.ts';
 const DUPLICATE_KEY = 11000;
 const DOCUMENT_VALIDATION_FAILURE = 121;
 const NAMESPACE_EXISTS = 48;
+const INDEX_NOT_FOUND = 27;
 
 /** The database named by the URL path (`mongodb://host/name?...`), or `healthvision`. */
 export function mongoDatabaseName(url: string): string {
@@ -358,11 +359,14 @@ export class MongoEngine implements Engine {
         try {
           await this.db.createCollection(def.name, validation);
         } catch (error) {
-          // Another instance created it first: its validator is ours unless its schema differs.
           if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) {
             throw explainPrivilegeError(error, database, `create the collection ${def.name}`);
           }
-          plan.validate.push(def.name);
+          // Another instance created it first: its validator is ours unless that instance runs another schema.
+          const [info] = await this.db.listCollections({ name: def.name }).toArray();
+          if (validatorChanged((info as { options?: Document } | undefined)?.options, validation)) {
+            plan.validate.push(def.name);
+          }
         }
       }
       if (plan.validate.includes(def.name)) {
@@ -376,7 +380,12 @@ export class MongoEngine implements Engine {
       const collection = this.db.collection(def.name);
       for (const name of indexes.drop) {
         this.onNotice?.(`MongoDB: dropping index ${def.name}.${name}, no longer declared as it is`);
-        await collection.dropIndex(name);
+        try {
+          await collection.dropIndex(name);
+        } catch (error) {
+          // Another instance booting at the same time dropped it first.
+          if (!(error instanceof MongoServerError && error.code === INDEX_NOT_FOUND)) throw error;
+        }
       }
       if (indexes.create.length) await collection.createIndexes(indexes.create);
     }
