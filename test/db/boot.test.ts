@@ -119,6 +119,20 @@ describe('planIndexes with sameIndex', () => {
     expect(result.keep).toEqual([]);
   });
 
+  test('a partial filter reported with $eq for an equality is the same filter', () => {
+    const listed = [
+      {
+        v: 2,
+        key: { slotId: 1 },
+        name: 'appointments__active_slot',
+        unique: true,
+        partialFilterExpression: { active: { $eq: true } },
+      },
+    ];
+    expect(plan(listed, Appointments).drop).toEqual([]);
+    expect(plan(listed, Appointments).keep).toEqual(['appointments__active_slot']);
+  });
+
   test('options we never set (sparse, TTL, collation, hidden) make one of ours another index', () => {
     for (const extra of [
       { sparse: true },

@@ -40,6 +40,25 @@ export function validatorChanged(stored: Document | undefined, wanted: Validatio
   );
 }
 
+const isOperatorDoc = (value: unknown): boolean =>
+  !!value &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  !(value instanceof Date) &&
+  Object.keys(value).length > 0 &&
+  Object.keys(value).every((key) => key.startsWith('$'));
+
+/** `{ a: v }` and `{ a: { $eq: v } }` are one filter; the server may report either. */
+function normalisePartial(filter: unknown): unknown {
+  if (!filter || typeof filter !== 'object') return filter;
+  return Object.fromEntries(
+    Object.entries(filter as Document).map(([key, value]) => {
+      if (key === '$and' && Array.isArray(value)) return [key, value.map(normalisePartial)];
+      return [key, isOperatorDoc(value) ? value : { $eq: value }];
+    }),
+  );
+}
+
 /**
  * Whether an index as `listIndexes` describes it is the declared one: the same keys in the same order
  * (order is part of a compound index), the same uniqueness, the same partial filter. Options we never set
@@ -52,7 +71,10 @@ export function sameIndex(existing: Document, declared: IndexDescription): boole
     keys.length === wantedKeys.length &&
     keys.every(([path, dir], i) => wantedKeys[i]![0] === path && Number(wantedKeys[i]![1]) === Number(dir)) &&
     Boolean(existing.unique) === Boolean(declared.unique) &&
-    sameValue(existing.partialFilterExpression, declared.partialFilterExpression) &&
+    sameValue(
+      normalisePartial(existing.partialFilterExpression),
+      normalisePartial(declared.partialFilterExpression),
+    ) &&
     !existing.sparse &&
     existing.expireAfterSeconds === undefined &&
     existing.collation === undefined &&
