@@ -614,6 +614,39 @@ for (const engine of testEngines()) {
         expect(await U().count({ phone })).toBe(1);
       });
 
+      test('a unique index whose filter is equality on a maintained flag frees the key once the flag is unset', async () => {
+        // The portable form of "one active claim per slot" (no $in in the partial filter).
+        const claims = defineCollection({
+          name: 'claims',
+          schema: Type.Object(
+            {
+              _id: Type.String(),
+              slotId: Type.String(),
+              status: Type.String(),
+              active: Type.Optional(Type.Literal(true)),
+            },
+            { additionalProperties: false },
+          ),
+          indexes: [
+            { keys: { slotId: 1 }, unique: true, partial: { active: true }, name: 'claims__active_slot' },
+          ],
+        });
+        await store.engine.init([claims]);
+        const C = new Collection(claims, store.engine.collection(claims));
+        const slotId = `s-${unique()}`;
+        const first = await C.insertOne({ slotId, status: 'pending', active: true });
+        await expect(C.insertOne({ slotId, status: 'pending', active: true })).rejects.toMatchObject({
+          index: 'claims__active_slot',
+        });
+        await C.insertOne({ slotId, status: 'expired' });
+        expect(
+          await C.updateOne({ _id: first._id }, { $set: { status: 'cancelled' }, $unset: { active: true } }),
+        ).toBe(true);
+        const second = await C.insertOne({ slotId, status: 'pending', active: true });
+        expect(await C.count({ slotId })).toBe(3);
+        expect(ids(await C.findAll({ slotId, active: true }))).toEqual([second._id]);
+      });
+
       test('a partial unique index only constrains documents its filter selects', async () => {
         const slotKey = `slot-${unique()}`;
         const { patientId } = await seed([
