@@ -47,7 +47,7 @@ export function createApp(container: Container) {
       '/ready',
       async ({ status }) => {
         try {
-          await store.ping();
+          await store.ping(config.READY_TIMEOUT_MS);
           return { status: 'ready' as const };
         } catch (error) {
           logger.warn('readiness check failed', {

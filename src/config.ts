@@ -17,6 +17,8 @@ export const EnvSchema = T.Object({
   PORT: T.Integer({ ...Port, default: 3000 }),
   DATA_DIR: T.String({ default: './data', minLength: 1 }),
   DATABASE_URL: T.Optional(T.String({ pattern: '^(sqlite:|mongodb://|mongodb\\+srv://)' })),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: T.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
+  READY_TIMEOUT_MS: T.Integer({ minimum: 1, maximum: 60_000, default: 2000 }),
   LOG_LEVEL: T.Union(
     [T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')],
     {

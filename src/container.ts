@@ -92,7 +92,10 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
   const clock = overrides.clock ?? systemClock;
   const store =
     overrides.store ??
-    (await openStore(config.DATABASE_URL, collections, { onNotice: (message) => logger.warn(message) }));
+    (await openStore(config.DATABASE_URL, collections, {
+      onNotice: (message) => logger.warn(message),
+      serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    }));
 
   // The store's own files are checked as it opens; these are the rest of what the server keeps on disk.
   for (const file of exposedFiles([

@@ -2,6 +2,7 @@ import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { DocumentValidationError, type FieldIssue, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, keysetFilter, normalizeSort } from './cursor.ts';
+import { FilterRules, nestedPaths } from './filter-rules.ts';
 import { checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
 import type {
   BaseDoc,
@@ -24,7 +25,47 @@ export function defineCollection<S extends TObject>(def: {
   if (!/^[a-z][a-z0-9_]*$/.test(def.name))
     throw new Error(`Collection name "${def.name}" must be snake_case`);
   if (!def.schema.properties._id) throw new Error(`Collection ${def.name} schema must declare _id`);
+  for (const index of def.indexes ?? []) {
+    if (index.name !== undefined && !index.name.startsWith(`${def.name}__`)) {
+      // The engines reconcile indexes at boot by this prefix: theirs are left alone, ours kept in step.
+      throw new Error(`Index ${index.name} of ${def.name} must be named ${def.name}__<something>`);
+    }
+    if (index.partial) checkPortablePartial(def.name, index.partial);
+  }
   return { name: def.name, schema: def.schema, indexes: def.indexes ?? [] };
+}
+
+const isPortableValue = (value: unknown): boolean =>
+  typeof value === 'string' ||
+  typeof value === 'number' ||
+  typeof value === 'boolean' ||
+  value instanceof Date;
+
+/**
+ * Partial index filters every MongoDB-compatible server accepts (MongoDB before FCV 6.0, DocumentDB,
+ * Cosmos DB): equality with a value, `$exists: true`, and `$and` at the top level. `$in` and `$or` need
+ * FCV 6.0, and SQLite would take anything, so a filter that only works on some servers fails here, at once.
+ */
+function checkPortablePartial(collection: string, partial: Filter): void {
+  const refuse = (why: string): never => {
+    throw new Error(`Partial filter of an index on ${collection}: ${why}`);
+  };
+  const checkClause = (clause: Filter, topLevel: boolean): void => {
+    for (const [key, value] of Object.entries(clause)) {
+      if (key === '$and' && topLevel) {
+        if (!Array.isArray(value) || value.length === 0) refuse('$and needs a non-empty array');
+        for (const part of value as Filter[]) checkClause(part, false);
+      } else if (key.startsWith('$')) refuse(`${key} is not allowed (only equality, $exists: true, $and)`);
+      else if (isPortableValue(value)) continue;
+      else if (value && typeof value === 'object' && Object.keys(value).length === 1) {
+        const [[op, operand]] = Object.entries(value) as [[string, unknown]];
+        if (!((op === '$eq' && isPortableValue(operand)) || (op === '$exists' && operand === true))) {
+          refuse(`${key}: ${op} is not allowed (only equality with a value or $exists: true)`);
+        }
+      } else refuse(`${key}: only equality with a value or $exists: true`);
+    }
+  };
+  checkClause(partial, true);
 }
 
 export type InsertDoc<T extends BaseDoc> = Omit<T, '_id'> & { _id?: string };
@@ -34,12 +75,14 @@ const MAX_LIMIT = 1000;
 /** One collection over any engine: validation, ids and cursors live here once. */
 export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseDoc> {
   private readonly check;
+  private readonly rules: FilterRules;
 
   constructor(
     readonly def: CollectionDef<S>,
     private readonly engine: EngineCollection,
   ) {
     this.check = checkerFor(def.schema);
+    this.rules = new FilterRules(def.name, def.schema);
   }
 
   get name(): string {
@@ -66,12 +109,15 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return this.engine.findOne({ _id: id }) as Promise<T | null>;
   }
 
+  /** The first match in the sort, ties (and no sort at all) broken by `_id`, so both engines pick the same. */
   async findOne(filter: Filter, options: { sort?: SortSpec } = {}): Promise<T | null> {
-    return (await this.engine.findOne(filter, options.sort)) as T | null;
+    this.rules.check(filter);
+    return (await this.engine.findOne(filter, normalizeSort(options.sort))) as T | null;
   }
 
   /** A page of matches in a total order (the sort plus `_id`), resumable from `nextCursor`. */
   async find(filter: Filter, options: FindOptions = {}): Promise<Page<T>> {
+    this.rules.check(filter);
     const sort = normalizeSort(options.sort);
     const limit =
       options.limit === undefined ? undefined : Math.min(Math.max(1, Math.floor(options.limit)), MAX_LIMIT);
@@ -102,31 +148,37 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
   }
 
   async findAll(filter: Filter, options: { sort?: SortSpec; limit?: number } = {}): Promise<T[]> {
+    this.rules.check(filter);
     return (await this.engine.find(filter, normalizeSort(options.sort), options.limit)) as T[];
   }
 
-  count(filter: Filter = {}): Promise<number> {
+  async count(filter: Filter = {}): Promise<number> {
+    this.rules.check(filter);
     return this.engine.count(filter);
   }
 
   /** Applies the update to the first match; false when nothing matched the (conditional) filter. */
   async updateOne(filter: Filter, update: Update): Promise<boolean> {
+    this.rules.check(filter);
     this.validateUpdate(update);
     return (await this.engine.updateOne(filter, update, false)) as boolean;
   }
 
   /** Conditional update returning the document as it is after the update, or null when nothing matched. */
   async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
+    this.rules.check(filter);
     this.validateUpdate(update);
     return (await this.engine.updateOne(filter, update, true)) as T | null;
   }
 
-  deleteOne(filter: Filter): Promise<boolean> {
+  async deleteOne(filter: Filter): Promise<boolean> {
+    this.rules.check(filter);
     return this.engine.deleteOne(filter);
   }
 
   /** Deletes every match (housekeeping of expired records); returns how many went. */
-  deleteMany(filter: Filter): Promise<number> {
+  async deleteMany(filter: Filter): Promise<number> {
+    this.rules.check(filter);
     return this.engine.deleteMany(filter);
   }
 
@@ -177,6 +229,10 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
         }
       }
     }
+    // MongoDB refuses an update that changes a path and a path inside it; SQLite would apply both.
+    for (const { path, inside } of nestedPaths(seen)) {
+      issues.push({ path, message: `overlaps ${inside}, which the same update changes` });
+    }
     if (issues.length) throw new DocumentValidationError(this.def.name, issues);
   }
 }
@@ -203,13 +259,31 @@ export class Store {
     return collection as unknown as Collection<S>;
   }
 
-  /** Runs `fn` atomically: every write through `tx` commits together or not at all. */
+  /**
+   * Runs `fn` atomically: every write through `tx` commits together or not at all. `fn` may run more than
+   * once (MongoDB retries it after a write conflict or a transient error, discarding the attempt), so it
+   * must touch nothing outside the store: build results inside it and return them, never push into
+   * variables it closes over, send mail or call a gateway.
+   */
   transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
     return this.engine.transaction((txEngine) => fn(txEngine === this.engine ? this : new Store(txEngine)));
   }
 
-  ping(): Promise<void> {
-    return this.engine.ping();
+  /** Resolves when the store answers; with `timeoutMs`, rejects once that long has passed without an answer. */
+  async ping(timeoutMs?: number): Promise<void> {
+    if (timeoutMs === undefined) return this.engine.ping();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`The store did not answer a ping within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.engine.ping(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): Promise<void> {

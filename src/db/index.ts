@@ -9,6 +9,8 @@ export type * from './types.ts';
 export interface OpenStoreOptions {
   /** Called with each sentence worth logging at boot (transactions unavailable, a store file others can read). */
   onNotice?: (message: string) => void;
+  /** MongoDB: how long an operation waits for a usable server (the driver's default is 30 s). */
+  serverSelectionTimeoutMS?: number;
 }
 
 /** Opens the engine the URL names, creates collections and indexes, and returns the store. */
@@ -21,7 +23,7 @@ export async function openStore(
   if (url.startsWith('sqlite:')) engine = new SqliteEngine(url);
   else if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) {
     const { MongoEngine } = await import('./mongo/engine.ts');
-    engine = await MongoEngine.connect(url, options.onNotice);
+    engine = await MongoEngine.connect(url, options);
   } else throw new Error('DATABASE_URL must start with sqlite:, mongodb:// or mongodb+srv://');
   await engine.init(defs);
   if (engine instanceof SqliteEngine) {

@@ -73,8 +73,14 @@ export interface EngineCollection {
 
 export interface Engine {
   readonly kind: 'sqlite' | 'mongodb';
+  /**
+   * Creates what is missing and reconciles what changed, touching nothing that already matches: boot
+   * runs it every time. Indexes named `<collection>__...` are ours (rebuilt when changed, dropped when
+   * no longer declared); any other index is left alone.
+   */
   init(defs: CollectionDef[]): Promise<void>;
   collection(def: CollectionDef): EngineCollection;
+  /** `fn` may run more than once (a retried transient error); see `Store.transaction`. */
   transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R>;
   ping(): Promise<void>;
   close(): Promise<void>;

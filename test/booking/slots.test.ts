@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { collections } from '../../src/container.ts';
+import { openStore } from '../../src/db/index.ts';
 import { Slots } from '../../src/modules/doctors/slots.model.ts';
 import type { TestApp } from '../support/app.ts';
 import {
@@ -16,6 +18,7 @@ import {
   storedSlot,
 } from '../support/booking.ts';
 import { type CreatedUser, createUser } from '../support/factories.ts';
+import { RerunningStore } from '../support/store.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -94,6 +97,38 @@ describe('publishing explicit slots', () => {
     const again = await post(doctor, { slots: [range(plus(start, 2 * HOUR), 60)] });
     expect(again.body.created).toEqual([]);
     expect(again.body.skipped[0].reason).toBe('OVERLAP');
+  });
+
+  test('a transaction that runs twice (a retried write conflict) reports each overlap once', async () => {
+    const store = new RerunningStore((await openStore('sqlite::memory:', collections)).engine);
+    const rerun = await buildBookingApp({}, { store });
+    try {
+      rerun.clock.set(t.clock.now());
+      const doctor = await approvedDoctor(rerun);
+      const start = hourFromNow(rerun, 1);
+      const [existing] = await publishSlots(rerun, doctor, start, 1, 60);
+      const res = await rerun.call('POST', '/api/v1/doctors/me/slots', {
+        token: doctor.accessToken,
+        body: { slots: [range(plus(start, 30 * MINUTE), 60), range(plus(start, 2 * HOUR), 30)] },
+      });
+      expect(res.status).toBe(201);
+      expect(store.reruns).toBeGreaterThanOrEqual(2);
+      expect(res.body.skipped).toEqual([
+        {
+          startsAt: iso(plus(start, 30 * MINUTE)),
+          endsAt: iso(plus(start, 90 * MINUTE)),
+          reason: 'OVERLAP',
+          conflictsWith: existing,
+        },
+      ]);
+      expect(res.body.created.map((s: { startsAt: string }) => s.startsAt)).toEqual([
+        iso(plus(start, 2 * HOUR)),
+      ]);
+      const stored = await store.collection(Slots).findAll({ doctorId: doctor.user.id });
+      expect(stored.map((s) => s._id).sort()).toEqual([existing, res.body.created[0].id].sort());
+    } finally {
+      await rerun.close();
+    }
   });
 
   test('malformed requests are 422 and store nothing', async () => {

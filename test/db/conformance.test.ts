@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type Static, Type } from '@sinclair/typebox';
-import { defineCollection, type Store } from '../../src/db/index.ts';
+import { Collection, defineCollection, type Store } from '../../src/db/index.ts';
 import type { MongoEngine } from '../../src/db/mongo/engine.ts';
 import { toMongoJsonSchema } from '../../src/db/mongo/json-schema.ts';
 import type { SqliteEngine } from '../../src/db/sqlite/engine.ts';
@@ -109,6 +109,8 @@ for (const engine of testEngines()) {
     }
 
     const ids = (docs: { _id: string }[]): string[] => docs.map((d) => d._id);
+    const matchingIds = async (patientId: string, filter: Filter): Promise<string[]> =>
+      ids(await V().findAll({ $and: [{ patientId }, filter] }));
     const matching = async (patientId: string, filter: Filter): Promise<string[]> =>
       (await V().findAll({ $and: [{ patientId }, filter] }, { sort: { code: 1 } })).map((d) => d.code);
 
@@ -494,6 +496,66 @@ for (const engine of testEngines()) {
       });
     });
 
+    describe('what the engines would answer differently is normalised or refused above them', () => {
+      test('findOne without a sort picks the match with the lowest _id', async () => {
+        const patientId = `p-${unique()}`;
+        // Inserted highest id first, so neither insertion order nor natural order gives the answer.
+        for (const _id of [`${patientId}-c`, `${patientId}-a`, `${patientId}-b`]) {
+          await V().insertOne({ ...base(patientId), _id });
+        }
+        expect((await V().findOne({ patientId }))?._id).toBe(`${patientId}-a`);
+        expect((await V().findOne({ patientId }, { sort: { score: 1 } }))?._id).toBe(`${patientId}-a`);
+      });
+
+      test('an empty $and or $or is refused as a programmer error, wherever a filter goes', async () => {
+        const { patientId, docs } = await seed([{}]);
+        for (const empty of [{ $and: [] }, { $or: [] }, { patientId, $or: [{ $and: [] }] }] as Filter[]) {
+          await expect(V().findOne(empty)).rejects.toThrow(/non-empty array/);
+          await expect(V().find(empty)).rejects.toThrow(/non-empty array/);
+          await expect(V().count(empty)).rejects.toThrow(/non-empty array/);
+          await expect(V().updateOne(empty, { $set: { notes: 'x' } })).rejects.toThrow(/non-empty array/);
+          await expect(V().deleteMany(empty)).rejects.toThrow(/non-empty array/);
+        }
+        expect(await V().findById(docs[0]!._id)).toEqual(docs[0]!);
+      });
+
+      test('an update of a path and a path inside it is refused and changes nothing', async () => {
+        const { docs } = await seed([{ doctor: { name: 'Rao', city: 'Pune' } }]);
+        const id = docs[0]!._id;
+        const error = await V()
+          .updateOne({ _id: id }, { $set: { doctor: { name: 'Iyer' } }, $unset: { 'doctor.city': true } })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DocumentValidationError);
+        expect((error as DocumentValidationError).details).toEqual({
+          issues: [{ path: 'doctor.city', message: 'overlaps doctor, which the same update changes' }],
+        });
+        await expect(
+          V().findOneAndUpdate({ _id: id }, { $set: { doctor: { name: 'Iyer' }, 'doctor.city': 'Goa' } }),
+        ).rejects.toBeInstanceOf(DocumentValidationError);
+        expect(await V().findById(id)).toEqual(docs[0]!);
+      });
+
+      test('a string compared with a Date field, or a Date with a string field, is refused', async () => {
+        const { patientId, docs } = await seed([{}]);
+        const startsAt = docs[0]!.startsAt;
+        const asText = startsAt.toISOString();
+        for (const filter of [
+          { patientId, startsAt: asText },
+          { patientId, startsAt: { $gte: asText } },
+          { patientId, reviewedAt: { $in: [startsAt, asText] } },
+          { $or: [{ patientId }, { startsAt: { $lt: asText } }] },
+          { patientId, code: startsAt },
+          { patientId, notes: { $ne: startsAt } },
+        ] as Filter[]) {
+          await expect(V().findAll(filter)).rejects.toThrow(/Date/);
+        }
+        expect(await matchingIds(patientId, { startsAt })).toEqual([docs[0]!._id]);
+        expect(await matchingIds(patientId, { startsAt: { $lte: startsAt }, code: { $ne: 'x' } })).toEqual([
+          docs[0]!._id,
+        ]);
+      });
+    });
+
     describe('unique indexes', () => {
       const newUser = (over: Partial<{ email: string; phone: string; balancePaise: number }> = {}) => ({
         email: `${unique()}@example.com`,
@@ -550,6 +612,39 @@ for (const engine of testEngines()) {
         await U().insertOne(newUser({ phone }));
         await expect(U().insertOne(newUser({ phone }))).rejects.toBeInstanceOf(DuplicateKeyError);
         expect(await U().count({ phone })).toBe(1);
+      });
+
+      test('a unique index whose filter is equality on a maintained flag frees the key once the flag is unset', async () => {
+        // The portable form of "one active claim per slot" (no $in in the partial filter).
+        const claims = defineCollection({
+          name: 'claims',
+          schema: Type.Object(
+            {
+              _id: Type.String(),
+              slotId: Type.String(),
+              status: Type.String(),
+              active: Type.Optional(Type.Literal(true)),
+            },
+            { additionalProperties: false },
+          ),
+          indexes: [
+            { keys: { slotId: 1 }, unique: true, partial: { active: true }, name: 'claims__active_slot' },
+          ],
+        });
+        await store.engine.init([claims]);
+        const C = new Collection(claims, store.engine.collection(claims));
+        const slotId = `s-${unique()}`;
+        const first = await C.insertOne({ slotId, status: 'pending', active: true });
+        await expect(C.insertOne({ slotId, status: 'pending', active: true })).rejects.toMatchObject({
+          index: 'claims__active_slot',
+        });
+        await C.insertOne({ slotId, status: 'expired' });
+        expect(
+          await C.updateOne({ _id: first._id }, { $set: { status: 'cancelled' }, $unset: { active: true } }),
+        ).toBe(true);
+        const second = await C.insertOne({ slotId, status: 'pending', active: true });
+        expect(await C.count({ slotId })).toBe(3);
+        expect(ids(await C.findAll({ slotId, active: true }))).toEqual([second._id]);
       });
 
       test('a partial unique index only constrains documents its filter selects', async () => {
@@ -700,6 +795,119 @@ for (const engine of testEngines()) {
       });
     });
 
+    describe('boot', () => {
+      const ourIndexes = async (collection: string): Promise<string[]> => {
+        if (engine.kind === 'mongodb') {
+          const listed = await (store.engine as MongoEngine).db.collection(collection).indexes();
+          return listed
+            .map((index) => index.name!)
+            .filter((name) => name !== '_id_')
+            .sort();
+        }
+        return (store.engine as SqliteEngine).db
+          .query<{ name: string }, [string]>(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+          )
+          .all(collection)
+          .map((row) => row.name)
+          .sort();
+      };
+      /** An index an operator added by hand, which boot must leave alone. */
+      const addForeignIndex = async (collection: string, field: string, name: string): Promise<void> => {
+        if (engine.kind === 'mongodb') {
+          await (store.engine as MongoEngine).db.collection(collection).createIndex({ [field]: 1 }, { name });
+        } else {
+          (store.engine as SqliteEngine).db.run(
+            `CREATE INDEX "${name}" ON "${collection}" (json_extract(doc, '$.${field}'))`,
+          );
+        }
+      };
+
+      test('a second boot with the same definitions keeps every index and document', async () => {
+        const { patientId } = await seed([{}, {}]);
+        const before = await ourIndexes('visits');
+        await store.engine.init([visits, users, ledger]);
+        expect(await ourIndexes('visits')).toEqual(before);
+        expect(before).toEqual(['visits__patientId__score', 'visits__slotKey']);
+        expect(await V().count({ patientId })).toBe(2);
+      });
+
+      test('a boot with changed definitions rebuilds ours that changed, drops ours removed, leaves others', async () => {
+        const fields = { _id: Type.String(), tag: Type.String(), group: Type.String() };
+        const v1 = defineCollection({
+          name: 'reshaped',
+          schema: Type.Object({ ...fields, code: Type.String() }, { additionalProperties: false }),
+          indexes: [
+            { keys: { code: 1 }, unique: true },
+            { keys: { tag: 1 }, unique: true },
+            { keys: { group: 1 } },
+          ],
+        });
+        // `code` made optional (its derived MongoDB filter gains $exists), the tag index removed, the
+        // group index made unique.
+        const v2 = defineCollection({
+          name: 'reshaped',
+          schema: Type.Object(
+            { ...fields, code: Type.Optional(Type.String()) },
+            { additionalProperties: false },
+          ),
+          indexes: [
+            { keys: { code: 1 }, unique: true },
+            { keys: { group: 1 }, unique: true },
+          ],
+        });
+        await store.engine.init([v1]);
+        await addForeignIndex('reshaped', 'tag', 'ops_tag');
+        const before = new Collection(v1, store.engine.collection(v1));
+        await before.insertOne({ code: 'A', tag: 't', group: 'g1' });
+        await expect(before.insertOne({ code: 'B', tag: 't', group: 'g2' })).rejects.toMatchObject({
+          index: 'reshaped__tag',
+        });
+
+        await store.engine.init([v2]);
+        expect(await ourIndexes('reshaped')).toEqual(['ops_tag', 'reshaped__code', 'reshaped__group']);
+        const after = new Collection(v2, store.engine.collection(v2));
+        // The removed unique index no longer refuses; two documents without the optional key do not collide.
+        await after.insertOne({ tag: 't', group: 'g2' });
+        await after.insertOne({ tag: 't', group: 'g3' });
+        await expect(after.insertOne({ code: 'A', tag: 'x', group: 'g4' })).rejects.toMatchObject({
+          index: 'reshaped__code',
+        });
+        await expect(after.insertOne({ code: 'C', tag: 'x', group: 'g1' })).rejects.toMatchObject({
+          index: 'reshaped__group',
+        });
+        expect(await after.count({ tag: 't' })).toBe(3);
+
+        // And the boot after that finds nothing to change.
+        await store.engine.init([v2]);
+        expect(await ourIndexes('reshaped')).toEqual(['ops_tag', 'reshaped__code', 'reshaped__group']);
+        if (engine.kind === 'mongodb') {
+          const plan = await (store.engine as MongoEngine).plan([v2]);
+          expect(plan).toEqual({
+            create: [],
+            validate: [],
+            indexes: { reshaped: { create: [], drop: [], keep: ['reshaped__code', 'reshaped__group'] } },
+          });
+        }
+      });
+
+      test('a URL that prefers secondaries still runs transactions that read, and reads its own writes', async () => {
+        const other = await engine.open([ledger], { preferSecondaries: true });
+        try {
+          const visitId = `v-${unique()}`;
+          const inside = await other.store.transaction(async (tx) => {
+            await tx.collection(ledger).insertOne({ visitId, amountPaise: 1 });
+            return tx.collection(ledger).count({ visitId });
+          });
+          expect(inside).toBe(1);
+          await other.store.collection(ledger).insertOne({ visitId: `${visitId}-b`, amountPaise: 2 });
+          expect(await other.store.collection(ledger).count({ visitId: `${visitId}-b` })).toBe(1);
+        } finally {
+          await other.dispose();
+        }
+      });
+    });
+
     describe('concurrency', () => {
       test('of 50 concurrent conditional updates exactly one wins', async () => {
         const { docs } = await seed([{ status: 'held' }]);
@@ -789,6 +997,17 @@ for (const engine of testEngines()) {
             .catch((e: unknown) => e);
           expect(error).toBeInstanceOf(DocumentValidationError);
           expect(await V().findById(_id)).toBeNull();
+        });
+
+        test('a second boot plans no change: no collection created, no collMod, no index built or dropped', async () => {
+          const plan = await (store.engine as MongoEngine).plan([visits, users, ledger]);
+          expect(plan.create).toEqual([]);
+          expect(plan.validate).toEqual([]);
+          for (const indexes of Object.values(plan.indexes)) {
+            expect(indexes.create).toEqual([]);
+            expect(indexes.drop).toEqual([]);
+          }
+          expect(plan.indexes.visits?.keep).toEqual(['visits__patientId__score', 'visits__slotKey']);
         });
 
         test('indexes exist under the declared names', async () => {

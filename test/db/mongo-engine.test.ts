@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'bun:test';
 import { Type } from '@sinclair/typebox';
-import { type BulkWriteResult, MongoBulkWriteError, MongoServerError } from 'mongodb';
+import {
+  type BulkWriteResult,
+  MongoBulkWriteError,
+  MongoServerError,
+  MongoServerSelectionError,
+} from 'mongodb';
 import { defineCollection } from '../../src/db/collection.ts';
+import { openStore } from '../../src/db/index.ts';
 import { indexDescriptions, mongoDatabaseName, translateError } from '../../src/db/mongo/engine.ts';
 import { DocumentValidationError, DuplicateKeyError } from '../../src/shared/errors.ts';
 
@@ -21,7 +27,7 @@ const bookings = defineCollection({
     { keys: { slotId: 1, _id: 1 } },
     { keys: { slotId: 1 }, unique: true, partial: { status: 'held' } },
     { keys: { couponCode: 1 }, unique: true },
-    { keys: { 'payment.orderId': 1 }, unique: true, name: 'payment_order' },
+    { keys: { 'payment.orderId': 1 }, unique: true, name: 'bookings__payment_order' },
     { keys: { status: 1, slotId: -1 }, unique: true },
   ],
 });
@@ -57,7 +63,7 @@ describe('indexDescriptions', () => {
       },
       {
         key: { 'payment.orderId': 1 },
-        name: 'payment_order',
+        name: 'bookings__payment_order',
         unique: true,
         partialFilterExpression: { 'payment.orderId': { $exists: true } },
       },
@@ -224,5 +230,15 @@ describe('translateError', () => {
     expect(catchFrom(conflict)).toBe(conflict);
     const plain = new Error('socket closed');
     expect(catchFrom(plain)).toBe(plain);
+  });
+});
+
+describe('an unreachable server', () => {
+  test('fails boot once the server selection timeout passes, not after the driver default of 30 s', async () => {
+    // Nothing listens on port 1; within bun's 5 s test timeout only a passed-through setting can fail it.
+    const error = await openStore('mongodb://127.0.0.1:1/hv?directConnection=true', [], {
+      serverSelectionTimeoutMS: 200,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoServerSelectionError);
   });
 });

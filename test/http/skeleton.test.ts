@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { collections } from '../../src/container.ts';
+import { Store } from '../../src/db/index.ts';
+import { SqliteEngine } from '../../src/db/sqlite/engine.ts';
 import { buildTestApp, type TestApp, waitForLine } from '../support/app.ts';
+
+/** A store that never answers, as a MongoDB server behind a dropped network would not. */
+class UnansweringEngine extends SqliteEngine {
+  override ping(): Promise<void> {
+    return new Promise(() => {});
+  }
+}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -26,6 +36,25 @@ describe('system routes', () => {
     const res = await broken.call('GET', '/ready');
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('NOT_READY');
+  });
+
+  test('GET /ready answers 503 once READY_TIMEOUT_MS passes without an answer from the store', async () => {
+    const engine = new UnansweringEngine('sqlite::memory:');
+    await engine.init(collections);
+    const stuck = await buildTestApp({ READY_TIMEOUT_MS: '20' }, { store: new Store(engine) });
+    try {
+      const res = await stuck.call('GET', '/ready');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: { code: 'NOT_READY', message: 'The store is not reachable' } });
+      expect(stuck.logger.lines).toContainEqual(
+        expect.objectContaining({
+          msg: 'readiness check failed',
+          error: 'The store did not answer a ping within 20 ms',
+        }),
+      );
+    } finally {
+      await stuck.close();
+    }
   });
 });
 

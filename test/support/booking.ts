@@ -1,5 +1,6 @@
 import { expect } from 'bun:test';
 import { createApp } from '../../src/app.ts';
+import type { ContainerOverrides } from '../../src/container.ts';
 import { type AppointmentDoc, Appointments } from '../../src/modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from '../../src/modules/appointments/appointments.repository.ts';
 import { AppointmentsService } from '../../src/modules/appointments/appointments.service.ts';
@@ -16,8 +17,8 @@ export const DAY = 24 * HOUR;
  * A test app for booking: tokens outlive the clock moves these tests make (holds last 15 minutes,
  * idempotency keys 24 hours), so a moved clock never turns into a 401.
  */
-export const buildBookingApp = (env: Record<string, string> = {}) =>
-  buildTestApp({ ACCESS_TOKEN_TTL_SECONDS: String(30 * 24 * 3600), ...env });
+export const buildBookingApp = (env: Record<string, string> = {}, overrides: ContainerOverrides = {}) =>
+  buildTestApp({ ACCESS_TOKEN_TTL_SECONDS: String(30 * 24 * 3600), ...env }, overrides);
 
 /** The next whole hour at least `days` days after the app's clock: a clean base for slot times. */
 export function hourFromNow(t: TestApp, days = 1): Date {
@@ -91,10 +92,11 @@ export async function expectConsistent(t: TestApp, slotIds: string[]): Promise<v
   const now = t.clock.now();
   for (const slotId of slotIds) {
     const slot = await storedSlot(t, slotId);
-    const active = (await appointmentsOnSlot(t, slotId)).filter(
-      (a) => a.status === 'pending_payment' || a.status === 'confirmed',
-    );
+    const onSlot = await appointmentsOnSlot(t, slotId);
+    const active = onSlot.filter((a) => a.status === 'pending_payment' || a.status === 'confirmed');
     expect(active.length).toBeLessThanOrEqual(1);
+    // The unique index selects on `active`: it must be there exactly while the status is active.
+    for (const a of onSlot) expect([a.status, a.active]).toEqual([a.status, active.includes(a) || undefined]);
     const live = active.filter((a) => a.holdExpiresAt > now);
     if (live.length === 1) {
       expect(slot.status).toBe('held');

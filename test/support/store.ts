@@ -1,4 +1,4 @@
-import { openStore, type Store } from '../../src/db/index.ts';
+import { openStore, Store } from '../../src/db/index.ts';
 import type { MongoEngine } from '../../src/db/mongo/engine.ts';
 import type { CollectionDef } from '../../src/db/types.ts';
 
@@ -8,9 +8,14 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** MongoDB: add `readPreference=secondaryPreferred` to the URL, as a deployment might. */
+  preferSecondaries?: boolean;
+}
+
 export interface TestEngine {
   kind: 'sqlite' | 'mongodb';
-  open(defs: CollectionDef[]): Promise<TestStore>;
+  open(defs: CollectionDef[], options?: OpenOptions): Promise<TestStore>;
 }
 
 const uniqueSuffix = (): string => `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
@@ -33,9 +38,12 @@ const sqlite: TestEngine = {
 
 const mongodb = (url: string): TestEngine => ({
   kind: 'mongodb',
-  async open(defs) {
+  async open(defs, options = {}) {
     // A database per store, so runs and files never see each other's documents.
-    const store = await openStore(withDatabase(url, `healthvision_test_${uniqueSuffix()}`), defs);
+    let storeUrl = withDatabase(url, `healthvision_test_${uniqueSuffix()}`);
+    if (options.preferSecondaries)
+      storeUrl += `${storeUrl.includes('?') ? '&' : '?'}readPreference=secondaryPreferred`;
+    const store = await openStore(storeUrl, defs, { serverSelectionTimeoutMS: 5000 });
     return {
       store,
       async dispose() {
@@ -50,4 +58,29 @@ const mongodb = (url: string): TestEngine => ({
 export function testEngines(): TestEngine[] {
   const mongoUrl = process.env.TEST_MONGODB_URI;
   return mongoUrl ? [sqlite, mongodb(mongoUrl)] : [sqlite];
+}
+
+class Rerun extends Error {}
+
+/**
+ * A store whose transactions run their function twice, the first attempt rolled back and thrown away, as
+ * MongoDB's `withTransaction` does after a transient error (a write conflict). Code that keeps anything
+ * from an attempt outside the store shows it twice.
+ */
+export class RerunningStore extends Store {
+  /** How many transactions ran their function a second time. */
+  reruns = 0;
+
+  override async transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+    try {
+      await super.transaction(async (tx) => {
+        await fn(tx);
+        throw new Rerun('first attempt thrown away');
+      });
+    } catch (error) {
+      if (!(error instanceof Rerun)) throw error;
+    }
+    this.reruns++;
+    return super.transaction(fn);
+  }
 }

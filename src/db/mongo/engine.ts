@@ -7,8 +7,11 @@ import {
   MongoClient,
   type Collection as MongoCollection,
   MongoServerError,
+  ReadPreference,
+  type TransactionOptions,
 } from 'mongodb';
 import { DocumentValidationError, DuplicateKeyError, type FieldIssue } from '../../shared/errors.ts';
+import { defaultIndexName, type IndexPlan, planIndexes } from '../indexes.ts';
 import { schemasAt } from '../schema.ts';
 import type {
   BaseDoc,
@@ -20,11 +23,13 @@ import type {
   SortSpec,
   Update,
 } from '../types.ts';
+import { explainPrivilegeError, sameIndex, type Validation, validatorChanged } from './boot.ts';
 import { toMongoJsonSchema } from './json-schema.ts';
 
 const DUPLICATE_KEY = 11000;
 const DOCUMENT_VALIDATION_FAILURE = 121;
 const NAMESPACE_EXISTS = 48;
+const INDEX_NOT_FOUND = 27;
 
 /** The database named by the URL path (`mongodb://host/name?...`), or `healthvision`. */
 export function mongoDatabaseName(url: string): string {
@@ -33,10 +38,6 @@ export function mongoDatabaseName(url: string): string {
   const path = slash === -1 ? '' : (afterScheme.slice(slash + 1).split('?')[0] ?? '');
   return decodeURIComponent(path) || 'healthvision';
 }
-
-/** The same names the SQLite engine gives, so a DuplicateKeyError names the same index on both. */
-const indexName = (def: CollectionDef, keys: string[], name?: string): string =>
-  name ?? `${def.name}__${keys.map((k) => k.replaceAll('.', '_')).join('__')}`.replace('___id', '__id');
 
 /** True when the path, or any object on the way to it, may be absent from a document. */
 const mayBeMissing = (def: CollectionDef, path: string): boolean => {
@@ -52,7 +53,13 @@ const mayBeMissing = (def: CollectionDef, path: string): boolean => {
  * SQLite's behaviour.
  */
 function partialFilter(def: CollectionDef, index: IndexSpec): Document | undefined {
-  const clauses: Document[] = index.partial ? [index.partial] : [];
+  // Flattened into one top-level $and: servers before FCV 6.0 refuse a nested one.
+  const declared = index.partial;
+  const clauses: Document[] = !declared
+    ? []
+    : Object.keys(declared).length === 1 && declared.$and
+      ? [...declared.$and]
+      : [declared];
   if (index.unique) {
     for (const path of Object.keys(index.keys)) {
       if (mayBeMissing(def, path)) clauses.push({ [path]: { $exists: true } });
@@ -62,13 +69,16 @@ function partialFilter(def: CollectionDef, index: IndexSpec): Document | undefin
   return clauses.length === 1 ? clauses[0] : { $and: clauses };
 }
 
+export type NamedIndex = IndexDescription & { name: string };
+
 /** The createIndexes specs for a collection's declared indexes. */
-export function indexDescriptions(def: CollectionDef): IndexDescription[] {
+export function indexDescriptions(def: CollectionDef): NamedIndex[] {
   return def.indexes.map((index) => {
     const partialFilterExpression = partialFilter(def, index);
     return {
       key: index.keys,
-      name: indexName(def, Object.keys(index.keys), index.name),
+      // The same names the SQLite engine gives, so a DuplicateKeyError names the same index on both.
+      name: defaultIndexName(def.name, Object.keys(index.keys), index.name),
       ...(index.unique ? { unique: true } : {}),
       ...(partialFilterExpression ? { partialFilterExpression } : {}),
     };
@@ -134,10 +144,14 @@ export function translateError(collection: string, error: unknown): never {
   throw error;
 }
 
+type Atomically = <R>(work: (session: ClientSession) => Promise<R>) => Promise<R>;
+
 class MongoEngineCollection implements EngineCollection {
   constructor(
     private readonly collection: MongoCollection<Document>,
     private readonly session: ClientSession | undefined,
+    /** Outside a transaction, on servers that have them: how a batch insert is made all-or-nothing. */
+    private readonly atomically?: Atomically,
   ) {}
 
   private get name(): string {
@@ -145,14 +159,26 @@ class MongoEngineCollection implements EngineCollection {
   }
 
   async insertMany(docs: BaseDoc[]): Promise<void> {
+    if (!this.session && this.atomically && docs.length > 1) {
+      // An insertMany is atomic per document only; a transaction makes the batch all or nothing.
+      const atomically = this.atomically;
+      try {
+        await atomically((session) =>
+          this.collection.insertMany(docs as unknown as Document[], { ordered: true, session }),
+        );
+      } catch (error) {
+        translateError(this.name, error);
+      }
+      return;
+    }
     try {
       await this.collection.insertMany(docs as unknown as Document[], {
         ordered: true,
         session: this.session,
       });
     } catch (error) {
-      // An ordered insert stops at the first failure but keeps what came before; undo it so a refused
-      // batch writes nothing, as on SQLite. Inside a transaction the abort already does that.
+      // Standalone only: an ordered insert stops at the first failure but keeps what came before; undo it
+      // so a refused batch writes nothing, as on SQLite. Inside a transaction the abort already does that.
       if (!this.session && error instanceof MongoBulkWriteError) {
         const failedAt = [error.writeErrors].flat()[0]?.index ?? 0;
         const written = docs.slice(0, failedAt).map((doc) => doc._id);
@@ -223,6 +249,33 @@ class MongoEngineCollection implements EngineCollection {
   }
 }
 
+export interface MongoConnectOptions {
+  /** Called with a sentence worth logging (standalone server, an index rebuilt at boot). */
+  onNotice?: (message: string) => void;
+  /** How long an operation waits for a usable server before failing (MONGODB_SERVER_SELECTION_TIMEOUT_MS). */
+  serverSelectionTimeoutMS?: number;
+}
+
+/** What a boot would change on the server; empty lists when the database already matches the code. */
+export interface BootPlan {
+  create: string[];
+  validate: string[];
+  indexes: Record<string, IndexPlan<NamedIndex>>;
+}
+
+const TRANSACTION: TransactionOptions = {
+  readConcern: { level: 'snapshot' },
+  writeConcern: { w: 'majority' },
+  // Transactions that read must read from the primary, whatever the URI prefers.
+  readPreference: ReadPreference.PRIMARY,
+};
+
+const validationOf = (def: CollectionDef): Validation => ({
+  validator: { $jsonSchema: toMongoJsonSchema(def.schema) },
+  validationLevel: 'strict',
+  validationAction: 'error',
+});
+
 /** MongoDB through the official driver: our filter and update language is Mongo's, passed through. */
 export class MongoEngine implements Engine {
   readonly kind = 'mongodb' as const;
@@ -234,59 +287,118 @@ export class MongoEngine implements Engine {
     /** Transactions need a replica set or mongos; a standalone server refuses them. */
     readonly supportsTransactions: boolean,
     databaseName: string,
+    private readonly onNotice: ((message: string) => void) | undefined,
   ) {
-    this.db = client.db(databaseName);
+    // Every read of ours follows a write of ours (a count after an insert, a conditional write read back)
+    // and transactions refuse any other read preference, so a URI's readPreference does not apply here.
+    this.db = client.db(databaseName, { readPreference: ReadPreference.PRIMARY });
   }
 
-  static async connect(url: string, onNotice?: (message: string) => void): Promise<MongoEngine> {
-    // Leaving `undefined` fields out, as JSON does on SQLite, instead of writing them as null.
-    const client = new MongoClient(url, { ignoreUndefined: true });
+  static async connect(url: string, options: MongoConnectOptions = {}): Promise<MongoEngine> {
+    const client = new MongoClient(url, {
+      // Leaving `undefined` fields out, as JSON does on SQLite, instead of writing them as null.
+      ignoreUndefined: true,
+      // An unreachable server fails boot and each request within seconds, not the driver's 30 s.
+      ...(options.serverSelectionTimeoutMS === undefined
+        ? {}
+        : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS }),
+    });
     try {
       await client.connect();
       const hello = await client.db('admin').command({ hello: 1 });
       const replicated = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
       if (!replicated) {
-        onNotice?.(
+        options.onNotice?.(
           'MongoDB is running standalone: transactions need a replica set, so store.transaction() will fail.',
         );
       }
-      return new MongoEngine(client, replicated, mongoDatabaseName(url));
+      return new MongoEngine(client, replicated, mongoDatabaseName(url), options.onNotice);
     } catch (error) {
       await client.close();
       throw error;
     }
   }
 
-  async init(defs: CollectionDef[]): Promise<void> {
-    const existing = new Set(
-      (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((info) => info.name),
+  /** What `init` would change: collections to create, validators to set, index plans. Reads only. */
+  async plan(defs: CollectionDef[]): Promise<BootPlan> {
+    const infos = new Map(
+      (await this.db.listCollections({ type: 'collection' }).toArray()).map((info) => [info.name, info]),
     );
+    const plan: BootPlan = { create: [], validate: [], indexes: {} };
     for (const def of defs) {
-      const validation = {
-        validator: { $jsonSchema: toMongoJsonSchema(def.schema) },
-        validationLevel: 'strict',
-        validationAction: 'error',
-      };
-      let created = false;
-      if (!existing.has(def.name)) {
+      const info = infos.get(def.name);
+      const declared = indexDescriptions(def);
+      if (!info) {
+        plan.create.push(def.name);
+        plan.indexes[def.name] = planIndexes(def.name, [], declared, sameIndex);
+        continue;
+      }
+      if (validatorChanged((info as { options?: Document }).options, validationOf(def))) {
+        plan.validate.push(def.name);
+      }
+      const existing = (await this.db.collection(def.name).listIndexes().toArray()) as (Document & {
+        name: string;
+      })[];
+      plan.indexes[def.name] = planIndexes(def.name, existing, declared, sameIndex);
+    }
+    return plan;
+  }
+
+  /**
+   * Brings the database in line with the definitions, changing only what differs, so a boot with
+   * unchanged schemas needs no more than readWrite: a missing collection is created with its validator,
+   * a changed validator is set with collMod, and our indexes are reconciled (changed ones rebuilt,
+   * removed ones dropped; indexes we did not create are left alone).
+   */
+  async init(defs: CollectionDef[]): Promise<void> {
+    const plan = await this.plan(defs);
+    const database = this.db.databaseName;
+    for (const def of defs) {
+      const validation = validationOf(def);
+      if (plan.create.includes(def.name)) {
         try {
           await this.db.createCollection(def.name, validation);
-          created = true;
         } catch (error) {
-          // Another instance created it first: fall through to collMod.
-          if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
+          if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) {
+            throw explainPrivilegeError(error, database, `create the collection ${def.name}`);
+          }
+          // Another instance created it first: its validator is ours unless that instance runs another schema.
+          const [info] = await this.db.listCollections({ name: def.name }).toArray();
+          if (validatorChanged((info as { options?: Document } | undefined)?.options, validation)) {
+            plan.validate.push(def.name);
+          }
         }
       }
-      if (!created) await this.db.command({ collMod: def.name, ...validation });
-      if (def.indexes.length === 0) continue;
-      await this.db.collection(def.name).createIndexes(indexDescriptions(def));
+      if (plan.validate.includes(def.name)) {
+        try {
+          await this.db.command({ collMod: def.name, ...validation });
+        } catch (error) {
+          throw explainPrivilegeError(error, database, `change the validator of ${def.name} (collMod)`);
+        }
+      }
+      const indexes = plan.indexes[def.name]!;
+      const collection = this.db.collection(def.name);
+      for (const name of indexes.drop) {
+        this.onNotice?.(`MongoDB: dropping index ${def.name}.${name}, no longer declared as it is`);
+        try {
+          await collection.dropIndex(name);
+        } catch (error) {
+          // Another instance booting at the same time dropped it first.
+          if (!(error instanceof MongoServerError && error.code === INDEX_NOT_FOUND)) throw error;
+        }
+      }
+      if (indexes.create.length) await collection.createIndexes(indexes.create);
     }
   }
 
   collection(def: CollectionDef): EngineCollection {
     let collection = this.collections.get(def.name);
     if (!collection) {
-      collection = new MongoEngineCollection(this.db.collection(def.name), undefined);
+      collection = new MongoEngineCollection(
+        this.db.collection(def.name),
+        undefined,
+        this.supportsTransactions ? (work) => this.atomically(work) : undefined,
+      );
       this.collections.set(def.name, collection);
     }
     return collection;
@@ -296,12 +408,15 @@ export class MongoEngine implements Engine {
     if (!this.supportsTransactions) {
       throw new Error('MongoDB transactions need a replica set or mongos; this server is standalone');
     }
-    return this.client.withSession((session) =>
-      session.withTransaction(() => fn(new MongoTxEngine(this.db, session)), {
-        readConcern: { level: 'snapshot' },
-        writeConcern: { w: 'majority' },
-      }),
-    );
+    return this.atomically((session) => fn(new MongoTxEngine(this.db, session)));
+  }
+
+  /**
+   * Runs `work` in a transaction on a fresh session. `withTransaction` re-runs it after a transient error
+   * (a write conflict, a primary stepping down) and retries an unknown commit result.
+   */
+  private atomically<R>(work: (session: ClientSession) => Promise<R>): Promise<R> {
+    return this.client.withSession((session) => session.withTransaction(() => work(session), TRANSACTION));
   }
 
   async ping(): Promise<void> {

@@ -1,8 +1,18 @@
 import { Database, SQLiteError, type Statement } from 'bun:sqlite';
 import { DocumentValidationError, DuplicateKeyError, ValidationError } from '../../shared/errors.ts';
 import { ensurePrivateFile } from '../../shared/private-files.ts';
+import { defaultIndexName, planIndexes } from '../indexes.ts';
 import { buildDateReviver, checkerFor, issuesOf } from '../schema.ts';
-import type { BaseDoc, CollectionDef, Engine, EngineCollection, Filter, SortSpec, Update } from '../types.ts';
+import type {
+  BaseDoc,
+  CollectionDef,
+  Engine,
+  EngineCollection,
+  Filter,
+  IndexSpec,
+  SortSpec,
+  Update,
+} from '../types.ts';
 import { fieldExpr, orderBy, type Param, updateExpr, WhereBuilder } from './sql.ts';
 
 interface Row {
@@ -17,8 +27,18 @@ export function sqliteFilename(url: string): string {
   return rest.startsWith('//') ? rest.slice(2) : rest;
 }
 
-const indexName = (def: CollectionDef, keys: string[], name?: string): string =>
-  name ?? `${def.name}__${keys.map((k) => k.replaceAll('.', '_')).join('__')}`.replace('___id', '__id');
+/** The CREATE INDEX statement of a declared index, exactly as SQLite keeps it in `sqlite_master.sql`. */
+export function indexStatement(def: CollectionDef, index: IndexSpec): { name: string; sql: string } {
+  const name = defaultIndexName(def.name, Object.keys(index.keys), index.name);
+  const columns = Object.entries(index.keys)
+    .map(([path, dir]) => `${fieldExpr(path)}${dir === -1 ? ' DESC' : ''}`)
+    .join(', ');
+  const partial = index.partial ? ` WHERE ${new WhereBuilder(true).build(index.partial)}` : '';
+  return {
+    name,
+    sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX "${name}" ON "${def.name}" (${columns})${partial}`,
+  };
+}
 
 /**
  * While a transaction is open, other work on this connection waits. Callers test `busy` inline, right
@@ -252,22 +272,25 @@ export class SqliteEngine implements Engine {
     this.db.run('PRAGMA synchronous = NORMAL');
   }
 
+  /** Creates missing tables; reconciles our indexes (changed ones rebuilt, removed ones dropped). */
   async init(defs: CollectionDef[]): Promise<void> {
+    const existingIndexes = this.db.query<{ name: string; sql: string }, [string]>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+    );
     this.db.transaction(() => {
       for (const def of defs) {
         this.db.run(
           `CREATE TABLE IF NOT EXISTS "${def.name}" (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID`,
         );
-        for (const index of def.indexes) {
-          const keys = Object.keys(index.keys);
-          const columns = Object.entries(index.keys)
-            .map(([path, dir]) => `${fieldExpr(path)}${dir === -1 ? ' DESC' : ''}`)
-            .join(', ');
-          const partial = index.partial ? ` WHERE ${new WhereBuilder(true).build(index.partial)}` : '';
-          this.db.run(
-            `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${indexName(def, keys, index.name)}" ON "${def.name}" (${columns})${partial}`,
-          );
-        }
+        const declared = def.indexes.map((index) => indexStatement(def, index));
+        const plan = planIndexes(
+          def.name,
+          existingIndexes.all(def.name),
+          declared,
+          (a, b) => a.sql === b.sql,
+        );
+        for (const name of plan.drop) this.db.run(`DROP INDEX "${name}"`);
+        for (const index of plan.create) this.db.run(index.sql);
       }
     })();
   }

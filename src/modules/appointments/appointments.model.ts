@@ -10,7 +10,9 @@ import { Text } from '../../shared/text.ts';
  *   pending_payment -> expired     the hold lapsed: by the sweeper, or by the patient who claims the slot next
  *   pending_payment -> cancelled   the patient cancels the unpaid hold; the slot reopens at once
  * The other states are final. At most one appointment per slot is active (pending_payment or confirmed):
- * a partial unique index in the store guarantees it.
+ * a partial unique index in the store guarantees it, on `active`, which the repository's writes keep equal
+ * to "the status is active" (an equality filter works on every MongoDB-compatible server; `$in` in a
+ * partial filter needs featureCompatibilityVersion 6.0).
  */
 export const APPOINTMENT_STATUSES = ['pending_payment', 'confirmed', 'expired', 'cancelled'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
@@ -23,6 +25,8 @@ export const APPOINTMENT_TRANSITIONS: Readonly<Record<AppointmentStatus, readonl
 export const ACTIVE_APPOINTMENT_STATUSES = ['pending_payment', 'confirmed'] as const;
 export const canAppointmentMove = (from: AppointmentStatus, to: AppointmentStatus): boolean =>
   APPOINTMENT_TRANSITIONS[from].includes(to);
+export const isActiveAppointmentStatus = (status: AppointmentStatus): boolean =>
+  (ACTIVE_APPOINTMENT_STATUSES as readonly AppointmentStatus[]).includes(status);
 
 export const APPOINTMENT_PAGE_DEFAULT = 20;
 export const APPOINTMENT_PAGE_MAX = 100;
@@ -44,6 +48,8 @@ export const AppointmentDoc = Type.Object(
     startsAt: Type.Date(),
     endsAt: Type.Date(),
     status: AppointmentStatusSchema,
+    /** Present (true) exactly while the status is active; the one-active-per-slot index selects on it. */
+    active: Type.Optional(Type.Literal(true)),
     /** The doctor's fee when the hold was made; the client never sets it. */
     feePaise: Type.Integer({ minimum: 0 }),
     holdExpiresAt: Type.Date(),
@@ -65,7 +71,7 @@ export const Appointments = defineCollection({
     {
       keys: { slotId: 1 },
       unique: true,
-      partial: { status: { $in: [...ACTIVE_APPOINTMENT_STATUSES] } },
+      partial: { active: true },
       name: 'appointments__active_slot',
     },
     // A slot's appointments (the partial index above cannot serve queries with bound parameters on SQLite).

@@ -6,6 +6,7 @@ import {
   type AppointmentStatus,
   Appointments,
   canAppointmentMove,
+  isActiveAppointmentStatus,
 } from './appointments.model.ts';
 
 /** Appointment documents. Every state change is one conditional write on the expected state. */
@@ -23,7 +24,11 @@ export class AppointmentsRepository {
 
   /** Throws DuplicateKeyError when the slot already has an active appointment. */
   insert(doc: InsertDoc<AppointmentDoc>): Promise<AppointmentDoc> {
-    return this.appointments.insertOne(doc);
+    // `active` is derived from the status here, whatever the caller passed.
+    const { active: _ignored, ...fields } = doc;
+    return this.appointments.insertOne(
+      isActiveAppointmentStatus(fields.status) ? { ...fields, active: true } : fields,
+    );
   }
 
   findById(id: string): Promise<AppointmentDoc | null> {
@@ -60,9 +65,12 @@ export class AppointmentsRepository {
     set: Partial<AppointmentDoc>,
   ): Promise<AppointmentDoc | null> {
     if (!canAppointmentMove(from, to)) throw new Error(`Appointment cannot move from ${from} to ${to}`);
+    // `active` follows the status in the same write, so the one-active-per-slot index always agrees.
     return this.appointments.findOneAndUpdate(
       { _id: id, status: from, ...condition },
-      { $set: { ...set, status: to } },
+      isActiveAppointmentStatus(to)
+        ? { $set: { ...set, status: to, active: true } }
+        : { $set: { ...set, status: to }, $unset: { active: true } },
     );
   }
 

@@ -112,8 +112,9 @@ export class SlotsService {
     candidates.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
     if (candidates.length === 0) return { created: [], skipped };
 
-    // Reading the neighbours and inserting in one transaction keeps two requests from interleaving.
-    const created = await this.slots.transaction(async (slots) => {
+    // Reading the neighbours and inserting in one transaction keeps two requests from interleaving. The
+    // transaction may run its function more than once, so everything it finds stays inside until it returns.
+    const { created, overlaps } = await this.slots.transaction(async (slots) => {
       await slots.lockSchedule(doctorId);
       const first = candidates[0]!;
       const last = candidates.at(-1)!;
@@ -123,6 +124,7 @@ export class SlotsService {
         last.endsAt,
       );
       const accepted: SlotDoc[] = [];
+      const overlaps: SkippedSlot[] = [];
       for (const candidate of candidates) {
         const at = firstStartingFrom(taken, candidate.startsAt);
         const before = taken[at - 1];
@@ -134,7 +136,7 @@ export class SlotsService {
               ? after
               : undefined;
         if (conflict) {
-          skipped.push(skip(candidate, 'OVERLAP', conflict._id));
+          overlaps.push(skip(candidate, 'OVERLAP', conflict._id));
           continue;
         }
         const doc: SlotDoc = {
@@ -149,9 +151,9 @@ export class SlotsService {
         taken.splice(at, 0, doc);
         accepted.push(doc);
       }
-      return slots.insertMany(accepted);
+      return { created: await slots.insertMany(accepted), overlaps };
     });
-    return { created, skipped };
+    return { created, skipped: [...skipped, ...overlaps] };
   }
 
   /** Bookable slots of an approved doctor in [from, to), ascending. */
