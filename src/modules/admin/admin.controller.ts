@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 import { MULTI_LINE_TEXT } from '../auth/text-formats.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
@@ -15,10 +16,10 @@ const RejectBody = t.Object(
  * throws (Elysia answers 422 MALFORMED_BODY). Elysia's own parsing would let a failed parse through as
  * undefined and clean a non-object into `{}`, so garbage would act like a valid empty request.
  */
-async function optionalJsonObject(request: Request, contentType: string): Promise<object> {
+async function optionalJsonObject(request: Request): Promise<object> {
   const text = await request.text();
   if (text.trim() === '') return {};
-  if (contentType !== 'application/json') throw new TypeError('expected a JSON body');
+  if (mediaTypeOf(request) !== 'application/json') throw unsupportedMediaType(['application/json']);
   const value: unknown = JSON.parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError('expected a JSON object');
@@ -77,7 +78,7 @@ export function adminController(container: Container) {
       {
         auth: ['admin'],
         params: DoctorParams,
-        parse: ({ request, contentType }) => optionalJsonObject(request, contentType),
+        parse: ({ request }) => optionalJsonObject(request),
         body: RejectBody,
         response: {
           200: ReviewedDoctor,

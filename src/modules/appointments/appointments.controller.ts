@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { accepts } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 import {
   AppointmentEnvelope,
@@ -36,7 +37,7 @@ export function appointmentsController(container: Container) {
       },
       {
         auth: ['patient'],
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: HoldBody,
         headers: IdempotencyHeaders,
         response: {

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { accepts } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 import { DoctorEnvelope, DoctorIdParams, DoctorPage, DoctorsQuery } from './doctors.model.ts';
 import {
@@ -39,7 +40,7 @@ export function doctorsController(container: Container) {
       },
       {
         auth: ['doctor'],
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: CreateSlotsBody,
         response: { 201: CreateSlotsResponse, ...authErrorResponses, 409: ErrorEnvelope, 422: ErrorEnvelope },
         detail: {

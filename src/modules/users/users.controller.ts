@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { accepts } from '../../shared/http.ts';
 import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 
@@ -32,7 +33,7 @@ export function usersController(container: Container) {
     })
     .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, body) }), {
       auth: true,
-      parse: 'application/json',
+      ...accepts('application/json'),
       body: ProfilePatchBody,
       response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
       detail: { tags, summary: 'Change my name, phone or (doctors) practice details' },
@@ -42,6 +43,7 @@ export function usersController(container: Container) {
       async ({ user, body }) => ({ user: await profiles.replaceAvatar(user.id, body.avatar) }),
       {
         auth: true,
+        ...accepts('multipart/form-data'),
         body: t.Object(
           { avatar: t.File({ description: 'JPEG, PNG or WebP' }) },
           { additionalProperties: false },
