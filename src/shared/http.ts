@@ -70,7 +70,8 @@ async function measureBody(request: Request, bodyLimitBytes: number): Promise<vo
     if (done) return;
     length += value.byteLength;
     if (length > bodyLimitBytes) {
-      await reader.cancel();
+      // Not awaited: cancelling one branch of a tee settles only when the other branch is cancelled too.
+      void reader.cancel();
       throw tooLarge(bodyLimitBytes);
     }
   }
