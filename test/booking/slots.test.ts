@@ -90,10 +90,29 @@ describe('publishing explicit slots', () => {
     });
     expect((await storedFor(doctor.user.id)).length).toBe(3);
 
-    // The same request again creates nothing new: all overlap.
+    // The same request again creates nothing new: all overlap, and 200 says nothing was created.
     const again = await post(doctor, { slots: [range(plus(start, 2 * HOUR), 60)] });
+    expect(again.status).toBe(200);
     expect(again.body.created).toEqual([]);
     expect(again.body.skipped[0].reason).toBe('OVERLAP');
+    expect((await storedFor(doctor.user.id)).length).toBe(3);
+  });
+
+  test('a request whose every slot is skipped before the store is read answers 200 with the reasons', async () => {
+    const doctor = await approvedDoctor(t);
+    const res = await post(doctor, { slots: [range(plus(t.clock.now(), -HOUR), 30)] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      created: [],
+      skipped: [
+        {
+          startsAt: iso(plus(t.clock.now(), -HOUR)),
+          endsAt: iso(plus(t.clock.now(), -HOUR + 30 * MINUTE)),
+          reason: 'IN_PAST',
+        },
+      ],
+    });
+    expect(await storedFor(doctor.user.id)).toEqual([]);
   });
 
   test('malformed requests are 422 and store nothing', async () => {
@@ -225,7 +244,8 @@ describe('concurrent publishing', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => post(doctor, { slots: [range(plus(start, i * 5 * MINUTE), 30)] })),
     );
-    expect(results.every((r) => r.status === 201)).toBe(true);
+    // 201 for each request that created its slot, 200 for each that found it overlapping.
+    for (const r of results) expect(r.status).toBe(r.body.created.length ? 201 : 200);
     const stored = await storedFor(doctor.user.id);
     for (let i = 1; i < stored.length; i++) {
       expect(stored[i]!.startsAt.getTime()).toBeGreaterThanOrEqual(stored[i - 1]!.endsAt.getTime());

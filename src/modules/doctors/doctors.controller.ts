@@ -33,16 +33,24 @@ export function doctorsController(container: Container) {
       async ({ user, body, status }) => {
         const result = await slots.create(user.id, body);
         const now = clock.now();
-        return status(201, {
+        const answer = {
           created: result.created.map((slot) => toOwnSlot(slot, now)),
           skipped: result.skipped,
-        });
+        };
+        // 201 only when something was created; the reasons for what was not come back either way.
+        return answer.created.length ? status(201, answer) : status(200, answer);
       },
       {
         auth: ['doctor'],
         ...accepts('application/json'),
         body: CreateSlotsBody,
-        response: { 201: CreateSlotsResponse, ...authErrorResponses, 409: ErrorEnvelope, 422: ErrorEnvelope },
+        response: {
+          200: CreateSlotsResponse,
+          201: CreateSlotsResponse,
+          ...authErrorResponses,
+          409: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
         detail: {
           tags,
           summary: 'Publish slots, listed or from a weekly schedule in local time',
