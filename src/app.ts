@@ -6,7 +6,7 @@ import { adminController } from './modules/admin/admin.controller.ts';
 import { appointmentsController } from './modules/appointments/appointments.controller.ts';
 import { authController } from './modules/auth/auth.controller.ts';
 import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
-import { doctorsController } from './modules/doctors/doctors.controller.ts';
+import { doctorsController, specialtiesController } from './modules/doctors/doctors.controller.ts';
 import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
@@ -73,6 +73,7 @@ export function createApp(container: Container) {
         .use(adminController(container))
         .use(devMailboxController(container))
         .use(doctorsController(container))
+        .use(specialtiesController(container))
         .use(appointmentsController(container)),
     );
 }

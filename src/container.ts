@@ -100,6 +100,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     );
   }
   const usersRepo = new UsersRepository(store);
+  const backfilled = await usersRepo.backfillSpecialtyKeys();
+  if (backfilled) logger.info('specialty keys written for doctors stored before them', { backfilled });
   const email: EmailProvider =
     overrides.email ??
     (config.EMAIL_PROVIDER === 'resend'

@@ -3,7 +3,7 @@ import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { accepts } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
-import { DoctorEnvelope, DoctorIdParams, DoctorPage, DoctorsQuery } from './doctors.model.ts';
+import { DoctorEnvelope, DoctorIdParams, DoctorPage, DoctorsQuery, SpecialtyList } from './doctors.model.ts';
 import {
   CreateSlotsBody,
   CreateSlotsResponse,
@@ -118,4 +118,19 @@ export function doctorsController(container: Container) {
         },
       },
     );
+}
+
+/** The specialties a patient can filter the directory by (public). */
+export function specialtiesController(container: Container) {
+  const { doctors } = container;
+  return new Elysia({ name: 'specialties-controller' }).get('/specialties', () => doctors.specialties(), {
+    response: { 200: SpecialtyList },
+    detail: {
+      tags,
+      summary: 'Specialties of approved doctors, by name, with how many practise each',
+      description:
+        'Spellings that differ only in case are one specialty, shown as most of its doctors write it; ' +
+        '`GET /doctors?specialty=` matches any of them.',
+    },
+  });
 }
