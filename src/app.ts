@@ -10,6 +10,7 @@ import { doctorsController, specialtiesController } from './modules/doctors/doct
 import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
+import { publicUrls } from './shared/public-urls.ts';
 
 /** Routes that take an avatar upload accept a body of the avatar limit plus room for the other fields. */
 export const uploadBodyLimits = (config: Container['config']): Record<string, number> => {
@@ -29,6 +30,7 @@ export function createApp(container: Container) {
         bodyLimitsByPath: uploadBodyLimits(config),
       }),
     )
+    .use(publicUrls({ publicUrl: config.PUBLIC_URL, trustProxy: config.TRUST_PROXY }))
     .use(
       cors({
         origin: [...config.CORS_ORIGINS],

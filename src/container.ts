@@ -118,7 +118,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
           privateKey: config.IMAGEKIT_PRIVATE_KEY!,
           ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
         })
-      : new DevAvatarProvider(config.DATA_DIR, config.PUBLIC_URL));
+      : new DevAvatarProvider(config.DATA_DIR));
   const sessionsRepo = new SessionsRepository(store);
   const refreshTokensRepo = new RefreshTokensRepository(store);
   const otpsRepo = new OtpsRepository(store);

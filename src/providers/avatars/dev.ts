@@ -6,15 +6,15 @@ import type { AvatarProvider, AvatarUpload, StoredAvatar } from './port.ts';
 export const DEV_AVATAR_ROUTE = '/media/avatars';
 export const DEV_AVATAR_FILE = /^[A-Za-z0-9_-]{1,100}\.(jpg|png|webp)$/;
 
-/** Keeps avatars as files under `<DATA_DIR>/avatars`, served by the app itself. */
+/**
+ * Keeps avatars as files under `<DATA_DIR>/avatars`, served by the app itself. Its URLs are relative to
+ * the server (`/media/avatars/...`); responses make them absolute (see shared/public-urls.ts).
+ */
 export class DevAvatarProvider implements AvatarProvider {
   readonly kind = 'dev' as const;
   readonly directory: string;
 
-  constructor(
-    dataDir: string,
-    private readonly publicUrl = '',
-  ) {
+  constructor(dataDir: string) {
     this.directory = join(dataDir, 'avatars');
   }
 
@@ -23,7 +23,7 @@ export class DevAvatarProvider implements AvatarProvider {
     await mkdir(this.directory, { recursive: true });
     await Bun.write(join(this.directory, upload.fileName), upload.bytes);
     return {
-      url: `${this.publicUrl.replace(/\/$/, '')}${DEV_AVATAR_ROUTE}/${upload.fileName}`,
+      url: `${DEV_AVATAR_ROUTE}/${upload.fileName}`,
       fileId: upload.fileName,
     };
   }
