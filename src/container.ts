@@ -6,6 +6,7 @@ import { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
 import { Appointments } from './modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
 import { AppointmentsService } from './modules/appointments/appointments.service.ts';
+import { PartySummaries } from './modules/appointments/party-summaries.ts';
 import { AccountsService } from './modules/auth/accounts.service.ts';
 import { Otps, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
 import { OtpService } from './modules/auth/otp.service.ts';
@@ -68,6 +69,7 @@ export interface Container {
   doctors: DoctorsService;
   slots: SlotsService;
   appointments: AppointmentsService;
+  partySummaries: PartySummaries;
   idempotency: IdempotencyService;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
@@ -163,6 +165,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     holdSeconds: config.BOOKING_HOLD_SECONDS,
     maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
   });
+  const partySummaries = new PartySummaries(usersRepo);
   const idempotencyRepo = new IdempotencyRepository(store);
   const idempotency = new IdempotencyService(idempotencyRepo, clock);
   // An OTP record also holds the hour of sends the resend limit counts.
@@ -196,6 +199,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     doctors,
     slots,
     appointments,
+    partySummaries,
     idempotency,
     purges,
     async close() {

@@ -51,6 +51,12 @@ export class UsersRepository {
     return this.users.findById(id);
   }
 
+  /** The users among `ids` that exist, in one query. */
+  findByIds(ids: readonly string[]): Promise<UserDoc[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.users.findAll({ _id: { $in: [...ids] } });
+  }
+
   findByEmail(email: string): Promise<UserDoc | null> {
     return this.users.findOne({ email: normalizeEmail(email) });
   }
