@@ -4,9 +4,9 @@ import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 import { MULTI_LINE_TEXT } from '../auth/text-formats.ts';
+import { DoctorIdParams } from '../doctors/doctors.model.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
 
-const DoctorParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 const RejectBody = t.Object(
   { reason: t.Optional(t.String({ minLength: 1, maxLength: 1000, format: MULTI_LINE_TEXT })) },
   { additionalProperties: false },
@@ -65,8 +65,14 @@ export function adminController(container: Container) {
       async ({ params, user }) => ({ user: await doctorReview.decide(params.id, 'approved', user.id) }),
       {
         auth: ['admin'],
-        params: DoctorParams,
-        response: { 200: ReviewedDoctor, ...authErrorResponses, 404: ErrorEnvelope, 409: ErrorEnvelope },
+        params: DoctorIdParams,
+        response: {
+          200: ReviewedDoctor,
+          ...authErrorResponses,
+          404: ErrorEnvelope,
+          409: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
         detail: { tags, summary: 'Approve a pending doctor (emails them)' },
       },
     )
@@ -77,7 +83,7 @@ export function adminController(container: Container) {
       }),
       {
         auth: ['admin'],
-        params: DoctorParams,
+        params: DoctorIdParams,
         parse: ({ request }) => optionalJsonObject(request),
         body: RejectBody,
         response: {

@@ -38,7 +38,8 @@ export const Specialty = t.Object(
 export const SpecialtyList = t.Object({ items: t.Array(Specialty) });
 export type SpecialtyList = Static<typeof SpecialtyList>;
 
-export const DoctorIdParams = t.Object({ id: t.String({ pattern: ID_PATTERN }) });
+/** A doctor's id wherever a path names one (public and admin routes alike): anything else is 422. */
+export const DoctorIdParams = t.Object({ id: t.String({ pattern: ID_PATTERN, description: 'UUID' }) });
 
 export const DoctorsQuery = t.Object({
   specialty: t.Optional(
