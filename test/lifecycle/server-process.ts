@@ -1,12 +1,36 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'bun';
 
-const ROOT = join(import.meta.dir, '../..');
+export const ROOT = join(import.meta.dir, '../..');
 const MAIN = join(ROOT, 'src/main.ts');
 
 export type LogLine = Record<string, unknown> & { msg: string };
+
+let nodeOnlyBin: string | undefined;
+/**
+ * A PATH holding only node, npm and sh, like a machine with Node installed and no Bun: npm scripts
+ * then find `bun` only as the devDependency in node_modules/.bin.
+ */
+export function nodeOnlyPath(): string {
+  if (nodeOnlyBin) return nodeOnlyBin;
+  const bin = mkdtempSync(join(tmpdir(), 'hv-node-only-'));
+  for (const tool of ['node', 'npm', 'sh']) {
+    const found = Bun.which(tool);
+    if (!found) throw new Error(`${tool} is not on PATH; the README's npm commands need it`);
+    symlinkSync(realpathSync(found), join(bin, tool));
+  }
+  nodeOnlyBin = bin;
+  return bin;
+}
+
+/** Environment for running npm from the repository as a Node-only machine would. */
+export const npmEnv = (home: string): Record<string, string> => ({
+  PATH: nodeOnlyPath(),
+  HOME: home,
+  npm_config_update_notifier: 'false',
+});
 
 export interface LaunchOptions {
   /** `npm start` from the repository (as the README says) instead of `bun src/main.ts`. */
@@ -55,7 +79,7 @@ export class ServerProcess {
     const proc = options.npm
       ? Bun.spawn(['npm', 'start', '--prefix', ROOT], {
           cwd: dataDir,
-          env: { PATH: process.env.PATH, HOME: dataDir, npm_config_update_notifier: 'false', ...settings },
+          env: { ...npmEnv(dataDir), ...settings },
           stdin: 'ignore',
           stdout: 'pipe',
           stderr: 'pipe',
