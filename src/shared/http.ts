@@ -111,7 +111,11 @@ function formToObject(form: Awaited<ReturnType<Request['formData']>>): Record<st
 export function accepts<const Types extends readonly [MediaType, ...MediaType[]]>(...types: Types) {
   const parseAccepted = async ({ request }: { request: Request }): Promise<unknown> => {
     const type = mediaTypeOf(request);
-    if (!(types as readonly string[]).includes(type)) throw unsupportedMediaType(types);
+    if (!(types as readonly string[]).includes(type)) {
+      // No body at all is not a wrong type: the body schema answers 422 for what is missing.
+      if (type === '' && (request.body === null || (await request.text()) === '')) return undefined;
+      throw unsupportedMediaType(types);
+    }
     return type === 'application/json' ? request.json() : formToObject(await request.formData());
   };
   // The name tells @elysiajs/swagger a JSON route's type. It also gives responses the request's types,

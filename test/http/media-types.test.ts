@@ -51,6 +51,14 @@ describe('each route names the body types it accepts', () => {
     });
   });
 
+  test('no body at all is 422 (what is missing), not 415', async () => {
+    for (const path of ['/api/v1/auth/login', '/api/v1/auth/signup']) {
+      const res = await t.call('POST', path, { headers: { 'x-forwarded-for': nextClientIp() } });
+      expect({ path, status: res.status }).toEqual({ path, status: 422 });
+      expect(['VALIDATION_FAILED', 'MALFORMED_BODY']).toContain(res.body.error.code);
+    }
+  });
+
   test('JSON media types are case-insensitive: Application/JSON signs in', async () => {
     const user = await createUser(t, { role: 'patient' });
     const res = await t.call('POST', '/api/v1/auth/login', {
