@@ -55,10 +55,15 @@ const asha = () => ({
 describe('appointments carry a summary of the other party', () => {
   test('the hold answer shows the patient their doctor (name, specialty, absolute avatar URL)', async () => {
     const [slotId] = await publishSlots(t, cardiologist, hourFromNow(t, 9), 1);
-    const res = await hold(t, patient, slotId!, { 'idempotency-key': `summary-${crypto.randomUUID()}` });
+    const key = { 'idempotency-key': `summary-${crypto.randomUUID()}` };
+    const res = await hold(t, patient, slotId!, key);
     expect(res.status).toBe(201);
     expect(res.body.appointment.doctor).toEqual(asha());
     expect(res.body.appointment).not.toHaveProperty('patient');
+    // A replay answers the same summary, its picture URL absolute again.
+    const replay = await hold(t, patient, slotId!, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(res.body);
   });
 
   test("a patient's list and get: the doctor of each row, never a patient summary", async () => {

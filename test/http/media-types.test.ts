@@ -145,4 +145,34 @@ describe('each route names the body types it accepts', () => {
     expect(broken.status).toBe(422);
     expect(broken.body.error.code).toBe('MALFORMED_BODY');
   });
+
+  test('no route with a body takes a urlencoded form or text/plain (every route declares its types)', async () => {
+    const withBody = (t.app.routes as { method: string; path: string; hooks: { body?: unknown } }[]).filter(
+      (route) => route.hooks.body !== undefined,
+    );
+    expect(withBody.length).toBeGreaterThanOrEqual(13);
+    for (const route of withBody) {
+      const path = route.path.replace(/:[A-Za-z]+/g, Bun.randomUUIDv7());
+      for (const [type, body] of [
+        ['application/x-www-form-urlencoded', 'name=x&email=a%40b.co'],
+        ['text/plain', '{"name":"x"}'],
+      ] as const) {
+        const res = await t.call(route.method, path, {
+          body,
+          headers: { 'content-type': type, 'x-forwarded-for': nextClientIp() },
+        });
+        expect({
+          route: `${route.method} ${route.path}`,
+          type,
+          status: res.status,
+          code: res.body.error?.code,
+        }).toEqual({
+          route: `${route.method} ${route.path}`,
+          type,
+          status: 415,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+        });
+      }
+    }
+  });
 });
