@@ -6,10 +6,11 @@ import { adminController } from './modules/admin/admin.controller.ts';
 import { appointmentsController } from './modules/appointments/appointments.controller.ts';
 import { authController } from './modules/auth/auth.controller.ts';
 import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
-import { doctorsController } from './modules/doctors/doctors.controller.ts';
+import { doctorsController, specialtiesController } from './modules/doctors/doctors.controller.ts';
 import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
+import { publicUrls } from './shared/public-urls.ts';
 
 /** Routes that take an avatar upload accept a body of the avatar limit plus room for the other fields. */
 export const uploadBodyLimits = (config: Container['config']): Record<string, number> => {
@@ -29,6 +30,7 @@ export function createApp(container: Container) {
         bodyLimitsByPath: uploadBodyLimits(config),
       }),
     )
+    .use(publicUrls({ publicUrl: config.PUBLIC_URL, trustProxy: config.TRUST_PROXY }))
     .use(
       cors({
         origin: [...config.CORS_ORIGINS],
@@ -73,6 +75,7 @@ export function createApp(container: Container) {
         .use(adminController(container))
         .use(devMailboxController(container))
         .use(doctorsController(container))
+        .use(specialtiesController(container))
         .use(appointmentsController(container)),
     );
 }

@@ -13,7 +13,7 @@ export const EnvSchema = T.Object({
   NODE_ENV: T.Union([T.Literal('development'), T.Literal('test'), T.Literal('production')], {
     default: 'development',
   }),
-  HOST: T.String({ default: '0.0.0.0', minLength: 1 }),
+  HOST: T.String({ default: '::', minLength: 1 }),
   PORT: T.Integer({ ...Port, default: 3000 }),
   DATA_DIR: T.String({ default: './data', minLength: 1 }),
   DATABASE_URL: T.Optional(T.String({ pattern: '^(sqlite:|mongodb://|mongodb\\+srv://)' })),

@@ -7,6 +7,7 @@ import { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
 import { Appointments } from './modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
 import { AppointmentsService } from './modules/appointments/appointments.service.ts';
+import { PartySummaries } from './modules/appointments/party-summaries.ts';
 import { AccountsService } from './modules/auth/accounts.service.ts';
 import { Otps, RefreshSuccessors, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
 import { OtpService } from './modules/auth/otp.service.ts';
@@ -71,6 +72,7 @@ export interface Container {
   doctors: DoctorsService;
   slots: SlotsService;
   appointments: AppointmentsService;
+  partySummaries: PartySummaries;
   idempotency: IdempotencyService;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
@@ -114,6 +116,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     );
   }
   const usersRepo = new UsersRepository(store);
+  const backfilled = await usersRepo.backfillSpecialtyKeys();
+  if (backfilled) logger.info('specialty keys written for doctors stored before them', { backfilled });
   const email: EmailProvider =
     overrides.email ??
     (config.EMAIL_PROVIDER === 'resend'
@@ -130,7 +134,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
           privateKey: config.IMAGEKIT_PRIVATE_KEY!,
           ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
         })
-      : new DevAvatarProvider(config.DATA_DIR, config.PUBLIC_URL));
+      : new DevAvatarProvider(config.DATA_DIR));
   const sessionsRepo = new SessionsRepository(store);
   const refreshTokensRepo = new RefreshTokensRepository(store);
   const otpsRepo = new OtpsRepository(store);
@@ -176,6 +180,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     holdSeconds: config.BOOKING_HOLD_SECONDS,
     maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
   });
+  const partySummaries = new PartySummaries(usersRepo);
   const idempotencyRepo = new IdempotencyRepository(store);
   const idempotency = new IdempotencyService(idempotencyRepo, clock);
   // An OTP record also holds the hour of sends the resend limit counts.
@@ -210,6 +215,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     doctors,
     slots,
     appointments,
+    partySummaries,
     idempotency,
     purges,
     async close() {

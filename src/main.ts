@@ -1,24 +1,65 @@
-import { createApp, uploadBodyLimits } from './app.ts';
+import { createApp } from './app.ts';
 import { loadConfigOrExit } from './config.ts';
 import { buildContainer } from './container.ts';
 import { startJobs } from './jobs/index.ts';
 import { flushLogs } from './shared/logger.ts';
+
+/** Exit code for a server that cannot listen (sysexits EX_UNAVAILABLE); a bad setting is 78. */
+const EXIT_CANNOT_LISTEN = 69;
+
+/** One line saying why the server cannot listen and what to change, for the errors a setting causes. */
+function cannotListen(error: unknown, host: string, port: number): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `PORT ${port} is already in use on ${host}; stop the other server or set PORT to a free port (PORT=0 picks one)`;
+    case 'EACCES':
+      return `PORT ${port} on ${host} needs privileges this process does not have; set PORT above 1023`;
+    case 'EADDRNOTAVAIL':
+      return `HOST ${host} is not an address of this machine; set HOST to one of its addresses, or :: for all`;
+    case 'EAFNOSUPPORT':
+      return `HOST ${host} needs IPv6, which this machine lacks; set HOST=0.0.0.0`;
+    default:
+      return typeof code === 'string' && code.startsWith('E')
+        ? `Cannot listen on ${host} port ${port} (${code}); check HOST and PORT`
+        : undefined;
+  }
+}
+
+/** How the listening line shows the address: a wildcard host is reachable as localhost. */
+const displayUrl = (host: string, port: number | undefined): string => {
+  const shown = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+};
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
 
   const container = await buildContainer(config);
   const { logger } = container;
-  const app = createApp(container).listen({
-    hostname: config.HOST,
-    port: config.PORT,
-    // Bun's own guard; the app answers 413 in the envelope before this for declared lengths.
-    maxRequestBodySize:
-      Math.max(config.BODY_LIMIT_BYTES, ...Object.values(uploadBodyLimits(config))) + 64 * 1024,
-  });
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(container).listen({
+      hostname: config.HOST,
+      port: config.PORT,
+      // Elysia's default shares the port with any other process that asks the same: a second server
+      // would start silently on a port already in use.
+      reusePort: false,
+      // The app's own guard answers 413 in the envelope for every body over its route's limit (declared
+      // or measured as it arrives); Bun's bare 413 must never come first.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    });
+  } catch (error) {
+    const line = cannotListen(error, config.HOST, config.PORT);
+    if (!line) throw error;
+    await container.close();
+    console.error(line);
+    process.exit(EXIT_CANNOT_LISTEN);
+  }
   const jobs = startJobs(container);
   logger.info('listening', {
-    url: `http://${config.HOST}:${app.server?.port}`,
+    url: displayUrl(config.HOST, app.server?.port),
+    host: config.HOST,
     store: container.store.kind,
     env: config.NODE_ENV,
   });

@@ -29,7 +29,7 @@ export const openApiDocs = () =>
             title: 'HealthVision API',
             version: packageJson.version,
             description:
-              'Telehealth backend: accounts, doctors and slots, appointments and payments, medical reports, video call signaling. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`.',
+              'Telehealth backend. Today: accounts (sign-up with an emailed code, sign-in, sessions, password reset), profiles and pictures, admin review of doctors, the doctor directory and its specialties, doctors\' time slots and weekly schedules, and appointment holds (a slot kept for a patient for a set time). Errors share one envelope: `{ "error": { "code", "message", "details"? } }`.',
           },
           components: {
             securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

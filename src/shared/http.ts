@@ -16,7 +16,6 @@ interface RequestMeta {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const ACCEPTED_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
 
 const SECURITY_HEADERS: Record<string, string> = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains',
@@ -55,18 +54,76 @@ const validationIssues = (error: ElysiaValidationError): FieldIssue[] => {
   return issues;
 };
 
-function checkBody(request: Request, length: number, bodyLimitBytes: number): void {
-  if (length > bodyLimitBytes) {
-    throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`);
+const tooLarge = (bodyLimitBytes: number) =>
+  new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`);
+
+/**
+ * Reads a copy of a body without a declared length only as far as the limit, so an endless chunked
+ * upload costs at most the limit in memory before it is refused.
+ */
+async function measureBody(request: Request, bodyLimitBytes: number): Promise<void> {
+  const reader = request.clone().body?.getReader();
+  if (!reader) return;
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    length += value.byteLength;
+    if (length > bodyLimitBytes) {
+      // Not awaited: cancelling one branch of a tee settles only when the other branch is cancelled too.
+      void reader.cancel();
+      throw tooLarge(bodyLimitBytes);
+    }
   }
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (length > 0 && (!type || !ACCEPTED_TYPES.includes(type))) {
-    throw new AppError(
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-      `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}`,
-    );
+}
+
+/** The request body types a route may declare with `accepts`. */
+export type MediaType = 'application/json' | 'multipart/form-data';
+
+/** A request's media type without parameters, lower-cased (media types are case-insensitive). */
+export const mediaTypeOf = (request: Request): string =>
+  request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** 415 naming the body types the route accepts, for every route that refuses a type. */
+export const unsupportedMediaType = (accepted: readonly MediaType[]): AppError =>
+  new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `This route accepts ${accepted.join(' or ')}`, {
+    accepted: [...accepted],
+  });
+
+const DANGEROUS_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A multipart form as a plain object: one value per field, repeated fields as an array. */
+function formToObject(form: Awaited<ReturnType<Request['formData']>>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const key of new Set(form.keys())) {
+    if (DANGEROUS_KEYS.has(key)) continue;
+    const values = form.getAll(key);
+    body[key] = values.length === 1 ? values[0] : values;
   }
+  return body;
+}
+
+/**
+ * Route options declaring the request body types a route accepts, enforced here for every route alike:
+ * any other type (media types compared case-insensitively) is 415 `UNSUPPORTED_MEDIA_TYPE` naming the
+ * accepted ones.
+ */
+export function accepts<const Types extends readonly [MediaType, ...MediaType[]]>(...types: Types) {
+  const parseAccepted = async ({ request }: { request: Request }): Promise<unknown> => {
+    const type = mediaTypeOf(request);
+    if (!(types as readonly string[]).includes(type)) {
+      // No body at all is not a wrong type: the body schema answers 422 for what is missing.
+      if (type === '' && (request.body === null || (await request.text()) === '')) return undefined;
+      throw unsupportedMediaType(types);
+    }
+    return type === 'application/json' ? request.json() : formToObject(await request.formData());
+  };
+  // The name tells @elysiajs/swagger a JSON route's type. It also gives responses the request's types,
+  // so a multipart route is left to its default list rather than documenting multipart answers.
+  return {
+    parse:
+      types.length === 1 && types[0] === 'application/json' ? [parseAccepted, types[0]] : [parseAccepted],
+  };
 }
 
 const isPlain = (value: object): boolean => {
@@ -145,19 +202,16 @@ export function httpBasics(options: {
 }) {
   const { logger } = options;
 
-  /** Size and type guards for requests that carry a body; a promise only when the body must be measured. */
+  /** The size guard for requests that carry a body; a promise only when the body must be measured. */
   const guardBody = (request: Request, pathname: string): Promise<void> | undefined => {
     const bodyLimitBytes = options.bodyLimitsByPath?.[pathname] ?? options.bodyLimitBytes;
     const declared = request.headers.get('content-length');
     if (declared !== null) {
-      checkBody(request, Number(declared), bodyLimitBytes);
+      if (Number(declared) > bodyLimitBytes) throw tooLarge(bodyLimitBytes);
       return undefined;
     }
     // Without a declared length (chunked, or an in-process Request) the body is measured.
-    return request
-      .clone()
-      .arrayBuffer()
-      .then((buffer) => checkBody(request, buffer.byteLength, bodyLimitBytes));
+    return measureBody(request, bodyLimitBytes);
   };
 
   return (
@@ -176,11 +230,11 @@ export function httpBasics(options: {
         if (!BODY_METHODS.has(request.method) || request.body === null) return;
         return guardBody(request, path);
       })
-      .onError({ as: 'global' }, ({ code, error, set, request }) => {
+      .onError({ as: 'global' }, ({ code, error, set }) => {
         // Destructured on purpose: given the whole context, Elysia assumes every part of it is used and
         // parses cookies, query and headers on every request.
         const info = (set as MetaHolder)[META];
-        const response = toErrorResponse({ code, error, requestId: info?.id, request });
+        const response = toErrorResponse({ code, error, requestId: info?.id });
         if (info) info.status = response.status;
         return response;
       })
@@ -213,29 +267,34 @@ export function httpBasics(options: {
     code,
     error,
     requestId,
-    request,
   }: {
     code: unknown;
     error: unknown;
     requestId: string | undefined;
-    request: Request;
   }): Response {
-    if (error instanceof AppError) {
-      return errorResponse(error.status, error.code, error.message, error.details, error.headers);
+    // Elysia wraps what a parser throws (the media type check of `accepts`) in its ParseError.
+    const appError =
+      error instanceof AppError
+        ? error
+        : code === 'PARSE' && (error as Error).cause instanceof AppError
+          ? ((error as Error).cause as AppError)
+          : undefined;
+    if (appError) {
+      return errorResponse(
+        appError.status,
+        appError.code,
+        appError.message,
+        appError.details,
+        appError.headers,
+      );
     }
     switch (code) {
       case 'VALIDATION':
         return errorResponse(422, 'VALIDATION_FAILED', 'The request is invalid', {
           issues: validationIssues(error as ElysiaValidationError),
         });
-      case 'PARSE': {
-        // JSON-only routes parse every body as JSON: a form sent there is the wrong type, not bad JSON.
-        const type = request.headers.get('content-type')?.toLowerCase() ?? '';
-        if (!type.includes('json')) {
-          return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', 'This route takes application/json');
-        }
+      case 'PARSE':
         return errorResponse(422, 'MALFORMED_BODY', 'The request body could not be parsed');
-      }
       case 'NOT_FOUND':
         return errorResponse(404, 'NOT_FOUND', 'No such route');
       case 'INVALID_FILE_TYPE':

@@ -154,10 +154,37 @@ describe('doctor review', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
   });
 
-  test('a patient id or an unknown id -> 404', async () => {
+  test('a patient id or an unknown id -> 404 DOCTOR_NOT_FOUND, as on the public route', async () => {
     const patient = await createUser(t, { role: 'patient' });
-    expect((await asAdmin('POST', `/admin/doctors/${patient.user.id}/approve`)).status).toBe(404);
-    expect((await asAdmin('POST', `/admin/doctors/${crypto.randomUUID()}/approve`)).status).toBe(404);
+    for (const id of [patient.user.id, crypto.randomUUID()]) {
+      for (const action of ['approve', 'reject']) {
+        const res = await asAdmin('POST', `/admin/doctors/${id}/${action}`);
+        expect({ action, status: res.status, code: res.body.error.code }).toEqual({
+          action,
+          status: 404,
+          code: 'DOCTOR_NOT_FOUND',
+        });
+      }
+      const pub = await t.call('GET', `/api/v1/doctors/${id}`);
+      expect(pub.body.error.code).toBe('DOCTOR_NOT_FOUND');
+    }
+    expect((await t.container.usersRepo.findById(patient.user.id))?.doctor).toBeUndefined();
+  });
+
+  test('an id that is not a UUID -> 422 on admin and public routes alike', async () => {
+    const doctor = await createUser(t, { role: 'doctor' });
+    for (const id of ['12345', 'x'.repeat(64), `${doctor.user.id}x`]) {
+      for (const action of ['approve', 'reject']) {
+        const res = await asAdmin('POST', `/admin/doctors/${id}/${action}`);
+        expect({ action, status: res.status, code: res.body.error.code }).toEqual({
+          action,
+          status: 422,
+          code: 'VALIDATION_FAILED',
+        });
+      }
+      expect((await t.call('GET', `/api/v1/doctors/${id}`)).status).toBe(422);
+    }
+    expect((await t.container.usersRepo.findById(doctor.user.id))?.doctor?.approvalStatus).toBe('pending');
   });
 
   test('patients and doctors -> 403; anonymous -> 401 on every admin route', async () => {

@@ -29,7 +29,7 @@ const ROUTES: [
   ['patch', '/api/v1/me', true, true, ['200', '401', '403', '422']],
   ['put', '/api/v1/me/avatar', true, true, ['200', '401', '403', '413', '415', '422', '502']],
   ['get', '/api/v1/admin/doctors', false, true, ['200', '401', '403', '422']],
-  ['post', '/api/v1/admin/doctors/{id}/approve', false, true, ['200', '401', '403', '404', '409']],
+  ['post', '/api/v1/admin/doctors/{id}/approve', false, true, ['200', '401', '403', '404', '409', '422']],
   ['post', '/api/v1/admin/doctors/{id}/reject', true, true, ['200', '401', '403', '404', '409', '422']],
   ['get', '/api/v1/dev/mailbox', false, false, ['200', '422']],
 ];

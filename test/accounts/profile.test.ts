@@ -149,7 +149,8 @@ describe('PUT /me/avatar', () => {
     expect(second.status).toBe(200);
     expect(second.body.user.avatarUrl).toEndWith('.jpg');
     expect(existsSync(firstFile)).toBe(false);
-    const served = await t.app.handle(new Request(`http://localhost${second.body.user.avatarUrl}`));
+    expect(second.body.user.avatarUrl).toStartWith('http://localhost/media/avatars/');
+    const served = await t.app.handle(new Request(second.body.user.avatarUrl));
     expect(served.headers.get('content-type')).toBe('image/jpeg');
   });
 

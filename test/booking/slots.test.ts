@@ -93,10 +93,29 @@ describe('publishing explicit slots', () => {
     });
     expect((await storedFor(doctor.user.id)).length).toBe(3);
 
-    // The same request again creates nothing new: all overlap.
+    // The same request again creates nothing new: all overlap, and 200 says nothing was created.
     const again = await post(doctor, { slots: [range(plus(start, 2 * HOUR), 60)] });
+    expect(again.status).toBe(200);
     expect(again.body.created).toEqual([]);
     expect(again.body.skipped[0].reason).toBe('OVERLAP');
+    expect((await storedFor(doctor.user.id)).length).toBe(3);
+  });
+
+  test('a request whose every slot is skipped before the store is read answers 200 with the reasons', async () => {
+    const doctor = await approvedDoctor(t);
+    const res = await post(doctor, { slots: [range(plus(t.clock.now(), -HOUR), 30)] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      created: [],
+      skipped: [
+        {
+          startsAt: iso(plus(t.clock.now(), -HOUR)),
+          endsAt: iso(plus(t.clock.now(), -HOUR + 30 * MINUTE)),
+          reason: 'IN_PAST',
+        },
+      ],
+    });
+    expect(await storedFor(doctor.user.id)).toEqual([]);
   });
 
   test('a transaction that runs twice (a retried write conflict) reports each overlap once', async () => {
@@ -260,7 +279,8 @@ describe('concurrent publishing', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => post(doctor, { slots: [range(plus(start, i * 5 * MINUTE), 30)] })),
     );
-    expect(results.every((r) => r.status === 201)).toBe(true);
+    // 201 for each request that created its slot, 200 for each that found it overlapping.
+    for (const r of results) expect(r.status).toBe(r.body.created.length ? 201 : 200);
     const stored = await storedFor(doctor.user.id);
     for (let i = 1; i < stored.length; i++) {
       expect(stored[i]!.startsAt.getTime()).toBeGreaterThanOrEqual(stored[i - 1]!.endsAt.getTime());
@@ -388,6 +408,49 @@ describe('listing slots', () => {
     expect(windowed.body.items.map((s: { id: string }) => s.id)).toEqual([ids[2], ids[3]]);
   });
 
+  test("calendar dates are whole days in the doctor's time zone: from its start, to the end of the to day", async () => {
+    // Asia/Kolkata is UTC+05:30: 5 January there runs from 2030-01-04T18:30Z to 2030-01-05T18:30Z.
+    const doctor = await approvedDoctor(t, { timezone: 'Asia/Kolkata' });
+    const at = (instant: string) => range(new Date(instant), 30);
+    const created = await post(doctor, {
+      slots: [
+        at('2030-01-04T18:00:00Z'), // 23:30 on the 4th, local
+        at('2030-01-04T18:30:00Z'), // 00:00 on the 5th
+        at('2030-01-05T18:00:00Z'), // 23:30 on the 5th
+        at('2030-01-05T18:30:00Z'), // 00:00 on the 6th
+      ],
+    });
+    expect(created.status).toBe(201);
+    const ids = created.body.created.map((slot: { id: string }) => slot.id);
+    const listed = async (path: string, token?: string) => {
+      const res = await t.call('GET', path, token ? { token } : {});
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      return res.body.items.map((slot: { id: string }) => slot.id);
+    };
+    const pub = `/api/v1/doctors/${doctor.user.id}/slots`;
+    expect(await listed(`${pub}?from=2030-01-05&to=2030-01-05`)).toEqual([ids[1], ids[2]]);
+    expect(await listed(`${pub}?from=2030-01-05&to=2030-01-06`)).toEqual([ids[1], ids[2], ids[3]]);
+    expect(await listed(`${pub}?from=2030-01-05`)).toEqual([ids[1], ids[2], ids[3]]);
+    expect(await listed(`${pub}?from=2030-01-04&to=2030-01-05T18:00:00Z`)).toEqual([ids[0], ids[1]]);
+    expect(await listed(`${pub}?to=2030-01-04`)).toEqual([ids[0]]);
+    const own = '/api/v1/doctors/me/slots';
+    expect(await listed(`${own}?from=2030-01-05&to=2030-01-05`, doctor.accessToken)).toEqual([
+      ids[1],
+      ids[2],
+    ]);
+
+    // The same dates for a doctor in London (UTC in winter) are UTC days.
+    const london = await approvedDoctor(t, { timezone: 'Europe/London' });
+    const londonSlots = await post(london, {
+      slots: [at('2030-01-04T23:30:00Z'), at('2030-01-05T00:00:00Z'), at('2030-01-05T23:30:00Z')],
+    });
+    const londonIds = londonSlots.body.created.map((slot: { id: string }) => slot.id);
+    expect(await listed(`/api/v1/doctors/${london.user.id}/slots?from=2030-01-05&to=2030-01-05`)).toEqual([
+      londonIds[1],
+      londonIds[2],
+    ]);
+  });
+
   test('a doctor sees their own slots with their effective state and can filter by it', async () => {
     const doctor = await approvedDoctor(t);
     const [patient] = await patients(t, 1);
@@ -427,7 +490,9 @@ describe('listing slots', () => {
       'from=yesterday',
       'to=2030-13-45T00:00:00Z',
       `from=${iso(now).slice(0, 4)}-02-30T00:00:00Z`,
-      `from=${iso(now).slice(0, 10)}`,
+      `from=${iso(now).slice(0, 4)}-02-30`,
+      'to=2030-1-5',
+      'from=2030-01-05&to=2030-01-04',
       'cursor=%%%',
       'cursor=eyJzIjoic3RhcnRzQXQ6MSJ9',
       'limit=501',

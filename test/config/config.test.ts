@@ -37,7 +37,7 @@ describe('defaults', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
 
     expect(config.NODE_ENV).toBe('development');
-    expect(config.HOST).toBe('0.0.0.0');
+    expect(config.HOST).toBe('::');
     expect(config.PORT).toBe(3000);
     expect(config.DATABASE_URL).toBe(`sqlite:${join(dataDir, 'healthvision.sqlite')}`);
     expect(config.EMAIL_PROVIDER).toBe('dev');

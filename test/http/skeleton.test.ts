@@ -87,7 +87,7 @@ describe('error envelope', () => {
   });
 
   test('an unsupported content type is 415', async () => {
-    const res = await t.call('POST', '/api/v1/anything', {
+    const res = await t.call('POST', '/api/v1/auth/login', {
       body: '<xml/>',
       headers: { 'content-type': 'application/xml' },
     });

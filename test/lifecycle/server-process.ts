@@ -1,11 +1,41 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'bun';
 
-const MAIN = join(import.meta.dir, '../../src/main.ts');
+export const ROOT = join(import.meta.dir, '../..');
+const MAIN = join(ROOT, 'src/main.ts');
 
 export type LogLine = Record<string, unknown> & { msg: string };
+
+let nodeOnlyBin: string | undefined;
+/**
+ * A PATH holding only node, npm and sh, like a machine with Node installed and no Bun: npm scripts
+ * then find `bun` only as the devDependency in node_modules/.bin.
+ */
+export function nodeOnlyPath(): string {
+  if (nodeOnlyBin) return nodeOnlyBin;
+  const bin = mkdtempSync(join(tmpdir(), 'hv-node-only-'));
+  for (const tool of ['node', 'npm', 'sh']) {
+    const found = Bun.which(tool);
+    if (!found) throw new Error(`${tool} is not on PATH; the README's npm commands need it`);
+    symlinkSync(realpathSync(found), join(bin, tool));
+  }
+  nodeOnlyBin = bin;
+  return bin;
+}
+
+/** Environment for running npm from the repository as a Node-only machine would. */
+export const npmEnv = (home: string): Record<string, string> => ({
+  PATH: nodeOnlyPath(),
+  HOME: home,
+  npm_config_update_notifier: 'false',
+});
+
+export interface LaunchOptions {
+  /** `npm start` from the repository (as the README says) instead of `bun src/main.ts`. */
+  npm?: boolean;
+}
 
 /** `bun src/main.ts` as a child process on a free port, with its JSON log lines collected as they arrive. */
 export class ServerProcess {
@@ -13,31 +43,76 @@ export class ServerProcess {
   private readonly waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] =
     [];
   private ended = false;
-  private stderr = '';
+  stderr = '';
+  readonly stderrRead: Promise<string>;
   port = 0;
 
   private constructor(
     readonly proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>,
     readonly dataDir: string,
-  ) {}
+  ) {
+    this.stderrRead = new Response(proc.stderr).text().then((text) => {
+      this.stderr = text;
+      return text;
+    });
+  }
 
-  static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'hv-lifecycle-'));
-    const proc = Bun.spawn([process.execPath, MAIN], {
-      cwd: dataDir,
-      env: { NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    const server = new ServerProcess(proc, dataDir);
-    void server.collect();
-    void new Response(proc.stderr).text().then((text) => {
-      server.stderr = text;
-    });
+  /** Starts the server and waits for its listening line. */
+  static async start(env: Record<string, string> = {}, options: LaunchOptions = {}): Promise<ServerProcess> {
+    const server = ServerProcess.launch(env, options);
     const listening = await server.waitFor((line) => line.msg === 'listening', 'the listening line');
     server.port = Number(new URL(String(listening.url)).port);
     return server;
+  }
+
+  /** Starts the server without waiting for anything. */
+  static launch(env: Record<string, string> = {}, options: LaunchOptions = {}): ServerProcess {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hv-lifecycle-'));
+    const settings = {
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...env,
+    };
+    const proc = options.npm
+      ? Bun.spawn(['npm', 'start', '--prefix', ROOT], {
+          cwd: dataDir,
+          env: { ...npmEnv(dataDir), ...settings },
+          stdin: 'ignore',
+          stdout: 'pipe',
+          stderr: 'pipe',
+        })
+      : Bun.spawn([process.execPath, MAIN], {
+          cwd: dataDir,
+          env: settings,
+          stdin: 'ignore',
+          stdout: 'pipe',
+          stderr: 'pipe',
+        });
+    const server = new ServerProcess(proc, dataDir);
+    void server.collect();
+    return server;
+  }
+
+  /** The ids of the processes this one started, and theirs (Linux /proc). */
+  descendants(): number[] {
+    const found: number[] = [];
+    const visit = (pid: number) => {
+      let children: string;
+      try {
+        children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+      } catch {
+        return;
+      }
+      for (const child of children.split(' ').filter(Boolean).map(Number)) {
+        found.push(child);
+        visit(child);
+      }
+    };
+    visit(this.proc.pid);
+    return found;
   }
 
   get url(): string {
@@ -54,7 +129,8 @@ export class ServerProcess {
         const text = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
         newline = pending.indexOf('\n');
-        if (!text.trim()) continue;
+        // npm prints its own banner before the server's JSON lines.
+        if (!text.trim().startsWith('{')) continue;
         const line = JSON.parse(text) as LogLine;
         this.lines.push(line);
         for (const waiter of this.waiters.filter((w) => w.predicate(line))) {
@@ -101,23 +177,26 @@ export class ServerProcess {
 export class RawConnection {
   private received = '';
   private closed = false;
-  private notify: () => void = () => {};
+  private waiting: (() => void)[] = [];
 
   private constructor(private socket: Socket<undefined> | null) {}
 
-  static async open(port: number): Promise<RawConnection> {
+  static async open(port: number, hostname = '127.0.0.1'): Promise<RawConnection> {
     let connection!: RawConnection;
     const socket = await Bun.connect({
-      hostname: '127.0.0.1',
+      hostname,
       port,
       socket: {
         data(_socket, data) {
           connection.received += data.toString('latin1');
-          connection.notify();
+          connection.wake();
+        },
+        drain() {
+          connection.wake();
         },
         close() {
           connection.closed = true;
-          connection.notify();
+          connection.wake();
         },
       },
     });
@@ -125,9 +204,31 @@ export class RawConnection {
     return connection;
   }
 
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  private next(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
   write(text: string): void {
     const written = this.socket!.write(text);
     if (written !== text.length) throw new Error(`short write: ${written} of ${text.length} bytes`);
+  }
+
+  /**
+   * Writes all of `text` as the peer takes it; false as soon as the peer answers or closes instead
+   * (a server refusing a body stops reading it).
+   */
+  async writeUnlessClosed(text: string): Promise<boolean> {
+    let rest = text;
+    for (;;) {
+      if (this.closed || this.received) return false;
+      rest = rest.slice(this.socket!.write(rest));
+      if (!rest) return true;
+      await this.next();
+    }
   }
 
   /** Waits for one complete response with a Content-Length body, or for the peer to close. */
@@ -143,9 +244,7 @@ export class RawConnection {
         }
       }
       if (this.closed) return null;
-      await new Promise<void>((resolve) => {
-        this.notify = resolve;
-      });
+      await this.next();
     }
   }
 

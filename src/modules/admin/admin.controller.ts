@@ -1,11 +1,12 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
 import { Text } from '../../shared/text.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { DoctorIdParams } from '../doctors/doctors.model.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
 
-const DoctorParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 const RejectBody = t.Object(
   { reason: t.Optional(Text({ maxLength: 1000, multiline: true })) },
   { additionalProperties: false },
@@ -15,10 +16,10 @@ const RejectBody = t.Object(
  * throws (Elysia answers 422 MALFORMED_BODY). Elysia's own parsing would let a failed parse through as
  * undefined and clean a non-object into `{}`, so garbage would act like a valid empty request.
  */
-async function optionalJsonObject(request: Request, contentType: string): Promise<object> {
+async function optionalJsonObject(request: Request): Promise<object> {
   const text = await request.text();
   if (text.trim() === '') return {};
-  if (contentType !== 'application/json') throw new TypeError('expected a JSON body');
+  if (mediaTypeOf(request) !== 'application/json') throw unsupportedMediaType(['application/json']);
   const value: unknown = JSON.parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError('expected a JSON object');
@@ -64,8 +65,14 @@ export function adminController(container: Container) {
       async ({ params, user }) => ({ user: await doctorReview.decide(params.id, 'approved', user.id) }),
       {
         auth: ['admin'],
-        params: DoctorParams,
-        response: { 200: ReviewedDoctor, ...authErrorResponses, 404: ErrorEnvelope, 409: ErrorEnvelope },
+        params: DoctorIdParams,
+        response: {
+          200: ReviewedDoctor,
+          ...authErrorResponses,
+          404: ErrorEnvelope,
+          409: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
         detail: { tags, summary: 'Approve a pending doctor (emails them)' },
       },
     )
@@ -76,8 +83,8 @@ export function adminController(container: Container) {
       }),
       {
         auth: ['admin'],
-        params: DoctorParams,
-        parse: ({ request, contentType }) => optionalJsonObject(request, contentType),
+        params: DoctorIdParams,
+        parse: ({ request }) => optionalJsonObject(request),
         body: RejectBody,
         response: {
           200: ReviewedDoctor,

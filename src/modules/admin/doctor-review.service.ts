@@ -33,7 +33,7 @@ export class DoctorReviewService {
     const reviewed = await this.users.reviewDoctor(doctorId, decision, { by: adminId, at: this.clock.now() });
     if (!reviewed) {
       const current = await this.users.findById(doctorId);
-      if (current?.role !== 'doctor') throw new NotFoundError('No such doctor');
+      if (current?.role !== 'doctor') throw new NotFoundError('No such doctor', 'DOCTOR_NOT_FOUND');
       throw new ConflictError(
         'ALREADY_REVIEWED',
         `This doctor is already ${current.doctor?.approvalStatus ?? 'reviewed'}`,

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { accepts } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 import {
   AppointmentEnvelope,
@@ -9,7 +10,6 @@ import {
   AppointmentsQuery,
   HoldBody,
   IdempotencyHeaders,
-  toAppointment,
 } from './appointments.model.ts';
 
 const tags = ['Appointments'];
@@ -17,7 +17,7 @@ const HOLD_SCOPE = 'POST /appointments';
 
 /** Booking holds: a patient holds a slot while paying, reads and cancels; a doctor reads theirs. */
 export function appointmentsController(container: Container) {
-  const { appointments, idempotency } = container;
+  const { appointments, idempotency, partySummaries } = container;
   return new Elysia({ name: 'appointments-controller', prefix: '/appointments' })
     .use(authPlugin(container))
     .post(
@@ -25,7 +25,9 @@ export function appointmentsController(container: Container) {
       async ({ user, body, headers, set, status }) => {
         const hold = async () => ({
           status: 201,
-          body: { appointment: toAppointment(await appointments.hold(user.id, body)) },
+          body: {
+            appointment: await partySummaries.presentOne(user, await appointments.hold(user.id, body)),
+          },
         });
         const key = headers['idempotency-key'];
         const outcome = key
@@ -36,7 +38,7 @@ export function appointmentsController(container: Container) {
       },
       {
         auth: ['patient'],
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: HoldBody,
         headers: IdempotencyHeaders,
         response: {
@@ -62,7 +64,7 @@ export function appointmentsController(container: Container) {
       '',
       async ({ user, query }) => {
         const page = await appointments.list(user, query);
-        return { items: page.items.map(toAppointment), nextCursor: page.nextCursor };
+        return { items: await partySummaries.present(user, page.items), nextCursor: page.nextCursor };
       },
       {
         auth: ['patient', 'doctor'],
@@ -73,7 +75,9 @@ export function appointmentsController(container: Container) {
     )
     .get(
       '/:id',
-      async ({ user, params }) => ({ appointment: toAppointment(await appointments.get(user, params.id)) }),
+      async ({ user, params }) => ({
+        appointment: await partySummaries.presentOne(user, await appointments.get(user, params.id)),
+      }),
       {
         auth: true,
         params: AppointmentIdParams,
@@ -84,7 +88,7 @@ export function appointmentsController(container: Container) {
     .post(
       '/:id/cancel',
       async ({ user, params }) => ({
-        appointment: toAppointment(await appointments.cancel(user.id, params.id)),
+        appointment: await partySummaries.presentOne(user, await appointments.cancel(user.id, params.id)),
       }),
       {
         auth: ['patient'],

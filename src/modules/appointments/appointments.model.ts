@@ -94,6 +94,22 @@ const AppointmentStatusParam = t.Union([
   t.Literal('cancelled'),
 ]);
 
+/** The doctor as the patient's (and an admin's) appointment shows them: a list needs no request per row. */
+export const DoctorSummary = t.Object(
+  {
+    id: t.String(),
+    name: t.String(),
+    specialty: t.String(),
+    avatarUrl: t.Optional(t.String({ description: 'Absolute URL of the profile picture' })),
+  },
+  { title: 'DoctorSummary' },
+);
+export type DoctorSummary = Static<typeof DoctorSummary>;
+
+/** The patient as the doctor's (and an admin's) appointment shows them. */
+export const PatientSummary = t.Object({ id: t.String(), name: t.String() }, { title: 'PatientSummary' });
+export type PatientSummary = Static<typeof PatientSummary>;
+
 export const Appointment = t.Object(
   {
     id: t.String(),
@@ -110,6 +126,10 @@ export const Appointment = t.Object(
     updatedAt: Instant,
     expiredAt: t.Optional(Instant),
     cancelledAt: t.Optional(Instant),
+    /** Shown to the patient and admins. */
+    doctor: t.Optional(DoctorSummary),
+    /** Shown to the doctor and admins. */
+    patient: t.Optional(PatientSummary),
   },
   { title: 'Appointment' },
 );

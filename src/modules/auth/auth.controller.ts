@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { clientIp } from '../../shared/client-ip.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { accepts, mediaTypeOf } from '../../shared/http.ts';
 import {
   AcceptedResponse,
   EmailBody,
@@ -25,13 +26,11 @@ export function authController(container: Container) {
     .use(authPlugin(container))
     .derive(({ request, server }) => ({ ip: clientIp(request, server, config.TRUST_PROXY) }))
     .post('/signup', async ({ body, ip, status }) => status(201, { user: await accounts.signup(body, ip) }), {
+      ...accepts('application/json', 'multipart/form-data'),
       transform: ({ body, request }) => {
         const form = body as Record<string, unknown> | undefined;
         const fee = form?.consultationFeePaise;
-        if (
-          typeof fee === 'string' &&
-          request.headers.get('content-type')?.startsWith('multipart/form-data')
-        ) {
+        if (typeof fee === 'string' && mediaTypeOf(request) === 'multipart/form-data') {
           form!.consultationFeePaise = feePaiseFromFormText(fee);
         }
       },
@@ -50,7 +49,7 @@ export function authController(container: Container) {
       },
     })
     .post('/otp/verify', ({ body, ip }) => accounts.verifyEmail(body.email, body.code, ip), {
-      parse: 'application/json',
+      ...accepts('application/json'),
       body: VerifyOtpBody,
       response: { 200: TokenPairResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
       detail: { tags, summary: 'Verify the email with its code; signs in' },
@@ -62,14 +61,14 @@ export function authController(container: Container) {
         return status(202, { status: 'accepted' as const });
       },
       {
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: EmailBody,
         response: { 202: AcceptedResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
         detail: { tags, summary: 'Send a new verification code (at most once a minute, 5 an hour)' },
       },
     )
     .post('/login', ({ body, ip }) => accounts.login(body.email, body.password, ip), {
-      parse: 'application/json',
+      ...accepts('application/json'),
       body: LoginBody,
       response: {
         200: TokenPairResponse,
@@ -81,7 +80,7 @@ export function authController(container: Container) {
       detail: { tags, summary: 'Sign in with email and password' },
     })
     .post('/refresh', ({ body }) => accounts.refresh(body.refreshToken), {
-      parse: 'application/json',
+      ...accepts('application/json'),
       body: RefreshBody,
       response: { 200: TokenPairResponse, 401: ErrorEnvelope, 422: ErrorEnvelope },
       detail: { tags, summary: 'Exchange a refresh token for a new pair (each refresh token works once)' },
@@ -94,7 +93,7 @@ export function authController(container: Container) {
       },
       {
         optionalAuth: true,
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: RefreshBody,
         response: { 204: t.Void(), 422: ErrorEnvelope },
         detail: { tags, summary: 'Sign out: the session and its tokens stop working at once' },
@@ -107,7 +106,7 @@ export function authController(container: Container) {
         return status(202, { status: 'accepted' as const });
       },
       {
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: EmailBody,
         response: { 202: AcceptedResponse, 422: ErrorEnvelope, 429: ErrorEnvelope },
         detail: {
@@ -123,7 +122,7 @@ export function authController(container: Container) {
         return status(204, undefined);
       },
       {
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: ResetPasswordBody,
         response: { 204: t.Void(), 422: ErrorEnvelope, 429: ErrorEnvelope },
         detail: { tags, summary: 'Set a new password with the emailed code; signs out every session' },

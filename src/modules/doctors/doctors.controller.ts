@@ -1,8 +1,9 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
+import { accepts } from '../../shared/http.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
-import { DoctorEnvelope, DoctorIdParams, DoctorPage, DoctorsQuery } from './doctors.model.ts';
+import { DoctorEnvelope, DoctorIdParams, DoctorPage, DoctorsQuery, SpecialtyList } from './doctors.model.ts';
 import {
   CreateSlotsBody,
   CreateSlotsResponse,
@@ -32,16 +33,24 @@ export function doctorsController(container: Container) {
       async ({ user, body, status }) => {
         const result = await slots.create(user.id, body);
         const now = clock.now();
-        return status(201, {
+        const answer = {
           created: result.created.map((slot) => toOwnSlot(slot, now)),
           skipped: result.skipped,
-        });
+        };
+        // 201 only when something was created; the reasons for what was not come back either way.
+        return answer.created.length ? status(201, answer) : status(200, answer);
       },
       {
         auth: ['doctor'],
-        parse: 'application/json',
+        ...accepts('application/json'),
         body: CreateSlotsBody,
-        response: { 201: CreateSlotsResponse, ...authErrorResponses, 409: ErrorEnvelope, 422: ErrorEnvelope },
+        response: {
+          200: CreateSlotsResponse,
+          201: CreateSlotsResponse,
+          ...authErrorResponses,
+          409: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
         detail: {
           tags,
           summary: 'Publish slots, listed or from a weekly schedule in local time',
@@ -109,4 +118,19 @@ export function doctorsController(container: Container) {
         },
       },
     );
+}
+
+/** The specialties a patient can filter the directory by (public). */
+export function specialtiesController(container: Container) {
+  const { doctors } = container;
+  return new Elysia({ name: 'specialties-controller' }).get('/specialties', () => doctors.specialties(), {
+    response: { 200: SpecialtyList },
+    detail: {
+      tags,
+      summary: 'Specialties of approved doctors, by name, with how many practise each',
+      description:
+        'Spellings that differ only in case are one specialty, shown as most of its doctors write it; ' +
+        '`GET /doctors?specialty=` matches any of them.',
+    },
+  });
 }

@@ -28,10 +28,27 @@ export const DoctorPage = t.Object({
   nextCursor: t.Union([t.String(), t.Null()]),
 });
 
-export const DoctorIdParams = t.Object({ id: t.String({ pattern: ID_PATTERN }) });
+export const Specialty = t.Object(
+  {
+    specialty: t.String({ description: 'As most of its doctors write it' }),
+    count: t.Integer({ minimum: 1, description: 'Approved doctors of this specialty' }),
+  },
+  { title: 'Specialty' },
+);
+export const SpecialtyList = t.Object({ items: t.Array(Specialty) });
+export type SpecialtyList = Static<typeof SpecialtyList>;
+
+/** A doctor's id wherever a path names one (public and admin routes alike): anything else is 422. */
+export const DoctorIdParams = t.Object({ id: t.String({ pattern: ID_PATTERN, description: 'UUID' }) });
 
 export const DoctorsQuery = t.Object({
-  specialty: t.Optional(t.String({ minLength: 1, maxLength: 80, description: 'Exact specialty' })),
+  specialty: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 80,
+      description: 'Specialty, any case (`cardiology` finds `Cardiology`)',
+    }),
+  ),
   q: t.Optional(t.String({ minLength: 1, maxLength: 80, description: 'Part of the name, any case' })),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: DOCTOR_PAGE_MAX, default: DOCTOR_PAGE_DEFAULT })),
   cursor: t.Optional(t.String({ maxLength: 2048 })),

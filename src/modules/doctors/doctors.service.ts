@@ -6,6 +6,7 @@ import {
   type DoctorsQuery,
   isApprovedDoctor,
   type PublicDoctor,
+  type SpecialtyList,
   toPublicDoctor,
 } from './doctors.model.ts';
 
@@ -24,6 +25,11 @@ export class DoctorsService {
       items: page.items.filter(isApprovedDoctor).map(toPublicDoctor),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /** The specialties of approved doctors, by name, with how many practise each. */
+  async specialties(): Promise<SpecialtyList> {
+    return { items: await this.users.approvedSpecialties() };
   }
 
   async profile(id: string): Promise<PublicDoctor> {

@@ -143,9 +143,19 @@ export const CreateSlotsResponse = t.Object({ created: t.Array(OwnSlot), skipped
 const Cursor = t.String({ maxLength: 2048 });
 const Limit = t.Integer({ minimum: 1, maximum: SLOT_PAGE_MAX, default: SLOT_PAGE_DEFAULT });
 
+/** A listing bound: an instant, or a calendar date read in the doctor's time zone. */
+const RangeBound = (which: 'from' | 'to') =>
+  t.Union([IsoInstant, LocalDate], {
+    description:
+      which === 'from'
+        ? "ISO 8601 instant, or a date YYYY-MM-DD: the start of that day in the doctor's time zone (default: now)"
+        : "ISO 8601 instant (exclusive), or a date YYYY-MM-DD: the end of that day in the doctor's time zone, " +
+          'so the whole day is included (default: 30 days after from)',
+  });
+
 export const PublicSlotsQuery = t.Object({
-  from: t.Optional(IsoInstant),
-  to: t.Optional(IsoInstant),
+  from: t.Optional(RangeBound('from')),
+  to: t.Optional(RangeBound('to')),
   limit: t.Optional(Limit),
   cursor: t.Optional(Cursor),
 });

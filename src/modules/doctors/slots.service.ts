@@ -59,6 +59,23 @@ const firstStartingFrom = (sorted: { startsAt: Date }[], at: Date): number => {
   return lo;
 };
 
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const isCalendarDate = (value: string): boolean => CALENDAR_DATE.test(value);
+
+/**
+ * An instant, or the start of a calendar date `daysAfter` days after the given one in `timeZone` (the
+ * zone's own start of day, which a DST change can move off midnight). Invalid Date for anything else.
+ */
+function parseBound(value: string, timeZone: string, daysAfter: number): Date {
+  if (!isCalendarDate(value)) return parseInstant(value);
+  try {
+    const day = Temporal.PlainDate.from(value, { overflow: 'reject' }).add({ days: daysAfter });
+    return new Date(day.toZonedDateTime({ timeZone }).epochMilliseconds);
+  } catch {
+    return new Date(Number.NaN);
+  }
+}
+
 /** A doctor's time slots: creating them (explicitly or from a weekly schedule), listing, deleting. */
 export class SlotsService {
   constructor(
@@ -161,7 +178,7 @@ export class SlotsService {
     const doctor = await this.users.findApprovedDoctor(doctorId);
     if (!isApprovedDoctor(doctor)) throw new NotFoundError('No such doctor', 'DOCTOR_NOT_FOUND');
     const now = this.clock.now();
-    return this.slots.pageBookable(doctorId, this.window(query, now), now, {
+    return this.slots.pageBookable(doctorId, this.window(query, now, doctor.doctor.timezone), now, {
       limit: query.limit ?? SLOT_PAGE_DEFAULT,
       cursor: query.cursor,
     });
@@ -170,7 +187,9 @@ export class SlotsService {
   /** The doctor's own slots in [from, to), with their state. */
   async listOwn(doctorId: string, query: OwnSlotsQuery) {
     const now = this.clock.now();
-    return this.slots.pageOwn(doctorId, this.window(query, now), query.status, now, {
+    const datesGiven = [query.from, query.to].some((bound) => bound !== undefined && isCalendarDate(bound));
+    const timeZone = datesGiven ? (await this.users.findById(doctorId))?.doctor?.timezone : undefined;
+    return this.slots.pageOwn(doctorId, this.window(query, now, timeZone ?? 'UTC'), query.status, now, {
       limit: query.limit ?? SLOT_PAGE_DEFAULT,
       cursor: query.cursor,
     });
@@ -187,13 +206,20 @@ export class SlotsService {
     });
   }
 
-  private window(query: { from?: string | undefined; to?: string | undefined }, now: Date) {
-    const from = query.from ? parseInstant(query.from) : now;
-    const to = query.to ? parseInstant(query.to) : new Date(from.getTime() + SLOT_LIST_DEFAULT_DAYS * DAY_MS);
+  /**
+   * The listing's [from, to). A calendar date is a day in the doctor's time zone: `from` is its first
+   * instant, `to` the first instant of the next day, so the `to` day is included whole.
+   */
+  private window(query: { from?: string | undefined; to?: string | undefined }, now: Date, timeZone: string) {
+    const from = query.from ? parseBound(query.from, timeZone, 0) : now;
+    const to = query.to
+      ? parseBound(query.to, timeZone, 1)
+      : new Date(from.getTime() + SLOT_LIST_DEFAULT_DAYS * DAY_MS);
     const maxDays = this.rules.horizonDays + 1;
     const issues: FieldIssue[] = [];
-    if (Number.isNaN(from.getTime())) issues.push({ path: 'from', message: 'not an instant' });
-    if (Number.isNaN(to.getTime())) issues.push({ path: 'to', message: 'not an instant' });
+    const notABound = 'not an instant or a calendar date (YYYY-MM-DD)';
+    if (Number.isNaN(from.getTime())) issues.push({ path: 'from', message: notABound });
+    if (Number.isNaN(to.getTime())) issues.push({ path: 'to', message: notABound });
     else if (to <= from) issues.push({ path: 'to', message: 'must be after from' });
     else if (to.getTime() - from.getTime() > maxDays * DAY_MS)
       issues.push({ path: 'to', message: `the range may span at most ${maxDays} days` });

@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { ValidationError } from '../../shared/errors.ts';
+import { accepts } from '../../shared/http.ts';
 import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
 import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
 
@@ -46,7 +47,7 @@ export function usersController(container: Container) {
     })
     .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, editable(body)) }), {
       auth: true,
-      parse: 'application/json',
+      ...accepts('application/json'),
       body: ProfilePatchBody,
       response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
       detail: { tags, summary: 'Change my name, phone or (doctors) practice details' },
@@ -56,6 +57,7 @@ export function usersController(container: Container) {
       async ({ user, body }) => ({ user: await profiles.replaceAvatar(user.id, body.avatar) }),
       {
         auth: true,
+        ...accepts('multipart/form-data'),
         body: t.Object(
           { avatar: t.File({ description: 'JPEG, PNG or WebP' }) },
           { additionalProperties: false },

@@ -19,6 +19,8 @@ export type ApprovalStatus = Static<typeof ApprovalStatus>;
 export const DoctorProfile = Type.Object(
   {
     specialty: Type.String({ minLength: 2, maxLength: 80 }),
+    /** `specialtyKeyOf(specialty)`, written with it, so the directory filter matches any case by index. */
+    specialtyKey: Type.Optional(Type.String({ maxLength: 160 })),
     registrationNumber: Type.String({ minLength: 3, maxLength: 40 }),
     consultationFeePaise: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
     timezone: Type.String({ minLength: 1, maxLength: 64 }),
@@ -61,9 +63,12 @@ export const Users = defineCollection({
   schema: UserDoc,
   indexes: [
     { keys: { email: 1 }, unique: true },
-    { keys: { role: 1, 'doctor.approvalStatus': 1, 'doctor.specialty': 1 } },
+    { keys: { role: 1, 'doctor.approvalStatus': 1, 'doctor.specialtyKey': 1 } },
   ],
 });
+
+/** How specialties compare: `Cardiology`, ` cardiology ` and `CARDIOLOGY` are one specialty. */
+export const specialtyKeyOf = (specialty: string): string => specialty.trim().normalize('NFKC').toLowerCase();
 
 /** What a client ever sees of a user: no hash, OTP data, tokens or provider handles. */
 export const PublicDoctorProfile = Type.Object(
@@ -112,7 +117,7 @@ export function toPublicUser(doc: UserDoc): PublicUser {
   if (doc.phone !== undefined) user.phone = doc.phone;
   if (doc.avatarUrl !== undefined) user.avatarUrl = doc.avatarUrl;
   if (doc.doctor) {
-    const { reviewedBy: _reviewedBy, reviewedAt, ...profile } = doc.doctor;
+    const { reviewedBy: _reviewedBy, specialtyKey: _specialtyKey, reviewedAt, ...profile } = doc.doctor;
     user.doctor = { ...profile, ...(reviewedAt ? { reviewedAt: reviewedAt.toISOString() } : {}) };
   }
   return user;

@@ -2,7 +2,13 @@ import { encodeCursor, normalizeSort } from '../../db/cursor.ts';
 import type { Filter, Page, SortSpec, Store } from '../../db/index.ts';
 import { normalizeEmail } from '../../shared/email-address.ts';
 import { ConflictError, DuplicateKeyError } from '../../shared/errors.ts';
-import { type ApprovalStatus, type DoctorProfile, type UserDoc, Users } from './users.model.ts';
+import {
+  type ApprovalStatus,
+  type DoctorProfile,
+  specialtyKeyOf,
+  type UserDoc,
+  Users,
+} from './users.model.ts';
 
 export type NewUser = Omit<UserDoc, '_id'> & { _id?: string };
 
@@ -27,8 +33,13 @@ export class UsersRepository {
 
   /** Inserts a new account; an email already taken is a 409 `EMAIL_TAKEN`. */
   async create(user: NewUser): Promise<UserDoc> {
+    const doctor = user.doctor && { ...user.doctor, specialtyKey: specialtyKeyOf(user.doctor.specialty) };
     try {
-      return await this.users.insertOne({ ...user, email: normalizeEmail(user.email) });
+      return await this.users.insertOne({
+        ...user,
+        email: normalizeEmail(user.email),
+        ...(doctor ? { doctor } : {}),
+      });
     } catch (error) {
       if (error instanceof DuplicateKeyError) {
         throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists');
@@ -39,6 +50,12 @@ export class UsersRepository {
 
   findById(id: string): Promise<UserDoc | null> {
     return this.users.findById(id);
+  }
+
+  /** The users among `ids` that exist, in one query. */
+  findByIds(ids: readonly string[]): Promise<UserDoc[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.users.findAll({ _id: { $in: [...ids] } });
   }
 
   findByEmail(email: string): Promise<UserDoc | null> {
@@ -65,6 +82,8 @@ export class UsersRepository {
       for (const [key, value] of Object.entries(changes.doctor)) {
         if (value !== undefined) set[`doctor.${key}`] = value;
       }
+      if (changes.doctor.specialty !== undefined)
+        set['doctor.specialtyKey'] = specialtyKeyOf(changes.doctor.specialty);
     }
     return this.users.findOneAndUpdate(filter, { $set: set });
   }
@@ -102,7 +121,7 @@ export class UsersRepository {
     cursor?: string | undefined;
   }): Promise<Page<UserDoc>> {
     const filter: Filter = { role: 'doctor', 'doctor.approvalStatus': 'approved' };
-    if (query.specialty) filter['doctor.specialty'] = query.specialty;
+    if (query.specialty) filter['doctor.specialtyKey'] = specialtyKeyOf(query.specialty);
     const sort: SortSpec = { name: 1 };
     const needle = query.q?.trim().toLocaleLowerCase();
     if (!needle) return this.users.find(filter, { sort, limit: query.limit, cursor: query.cursor ?? null });
@@ -124,6 +143,65 @@ export class UsersRepository {
       items,
       nextCursor: matches.length > query.limit && last ? encodeCursor(normalizeSort(sort), last) : null,
     };
+  }
+
+  /**
+   * The specialties of approved doctors with how many practise each, by name. Spellings that differ only
+   * in case are one specialty, shown as most of its doctors write it (ties: the first in code order).
+   * Reads the approved doctors over the listing index in batches.
+   */
+  async approvedSpecialties(): Promise<{ specialty: string; count: number }[]> {
+    const byKey = new Map<string, Map<string, number>>();
+    const filter: Filter = { role: 'doctor', 'doctor.approvalStatus': 'approved' };
+    let cursor: string | null = null;
+    do {
+      const batch: Page<UserDoc> = await this.users.find(filter, {
+        sort: { _id: 1 },
+        limit: 500,
+        cursor,
+      });
+      for (const { doctor } of batch.items) {
+        if (!doctor) continue;
+        const key = doctor.specialtyKey ?? specialtyKeyOf(doctor.specialty);
+        const spellings = byKey.get(key) ?? new Map<string, number>();
+        const shown = doctor.specialty.trim();
+        spellings.set(shown, (spellings.get(shown) ?? 0) + 1);
+        byKey.set(key, spellings);
+      }
+      cursor = batch.nextCursor;
+    } while (cursor);
+    return [...byKey.entries()]
+      .map(([key, spellings]) => {
+        const ranked = [...spellings.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+        return { key, specialty: ranked[0]![0], count: ranked.reduce((n, [, c]) => n + c, 0) };
+      })
+      .sort((a, b) => a.specialty.localeCompare(b.specialty, 'en') || (a.key < b.key ? -1 : 1))
+      .map(({ specialty, count }) => ({ specialty, count }));
+  }
+
+  /** Writes the specialty key of doctors stored before it existed; returns how many were written. */
+  async backfillSpecialtyKeys(): Promise<number> {
+    let written = 0;
+    for (;;) {
+      const batch = await this.users.find(
+        {
+          role: 'doctor',
+          'doctor.specialty': { $exists: true },
+          'doctor.specialtyKey': { $exists: false },
+        },
+        { sort: { _id: 1 }, limit: 200 },
+      );
+      for (const doc of batch.items) {
+        if (!doc.doctor) continue;
+        // Conditional on the specialty read, so a concurrent change of it keeps its own key.
+        const updated = await this.users.updateOne(
+          { _id: doc._id, 'doctor.specialty': doc.doctor.specialty },
+          { $set: { 'doctor.specialtyKey': specialtyKeyOf(doc.doctor.specialty) } },
+        );
+        if (updated) written++;
+      }
+      if (!batch.nextCursor) return written;
+    }
   }
 
   /** Moves a pending doctor to approved or rejected; null when the doctor is not pending (or absent). */

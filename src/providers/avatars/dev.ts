@@ -9,15 +9,16 @@ export const DEV_AVATAR_ROUTE = '/media/avatars';
 export const DEV_AVATAR_DIRECTORY = 'avatars';
 export const DEV_AVATAR_FILE = /^[A-Za-z0-9_-]{1,100}\.(jpg|png|webp)$/;
 
-/** Keeps avatars as private files (0600, in a 0700 directory) under `<DATA_DIR>/avatars`, served by the app itself. */
+/**
+ * Keeps avatars as private files (0600, in a 0700 directory) under `<DATA_DIR>/avatars`, served by the app
+ * itself. Its URLs are relative to the server (`/media/avatars/...`); responses make them absolute (see
+ * shared/public-urls.ts).
+ */
 export class DevAvatarProvider implements AvatarProvider {
   readonly kind = 'dev' as const;
   readonly directory: string;
 
-  constructor(
-    dataDir: string,
-    private readonly publicUrl = '',
-  ) {
+  constructor(dataDir: string) {
     this.directory = join(dataDir, DEV_AVATAR_DIRECTORY);
   }
 
@@ -26,7 +27,7 @@ export class DevAvatarProvider implements AvatarProvider {
     ensurePrivateDir(this.directory);
     await writePrivateFile(join(this.directory, upload.fileName), upload.bytes);
     return {
-      url: `${this.publicUrl.replace(/\/$/, '')}${DEV_AVATAR_ROUTE}/${upload.fileName}`,
+      url: `${DEV_AVATAR_ROUTE}/${upload.fileName}`,
       fileId: upload.fileName,
     };
   }
