@@ -61,20 +61,25 @@ export class OutboxRepository {
         { status: 'sending', leaseUntil: { $lte: now } },
       ],
     };
-    const candidates = await this.outbox.findAll(due, { sort: { nextAttemptAt: 1 }, limit });
-    const claimed: OutboxDoc[] = [];
-    for (const candidate of candidates) {
-      const stillDue: Filter =
-        candidate.status === 'queued'
-          ? { status: 'queued', nextAttemptAt: { $lte: now } }
-          : { status: 'sending', leaseUntil: { $lte: now } };
-      const doc = await this.outbox.findOneAndUpdate(
-        { _id: candidate._id, attempts: candidate.attempts, ...stillDue },
-        { $set: { status: 'sending', leaseUntil, updatedAt: now }, $inc: { attempts: 1 } },
-      );
-      if (doc) claimed.push(doc);
+    // Another deliverer may win every record read here; then look again, so losing a race is not "none due".
+    for (let look = 0; look < 5; look++) {
+      const candidates = await this.outbox.findAll(due, { sort: { nextAttemptAt: 1 }, limit });
+      if (candidates.length === 0) return [];
+      const claimed: OutboxDoc[] = [];
+      for (const candidate of candidates) {
+        const stillDue: Filter =
+          candidate.status === 'queued'
+            ? { status: 'queued', nextAttemptAt: { $lte: now } }
+            : { status: 'sending', leaseUntil: { $lte: now } };
+        const doc = await this.outbox.findOneAndUpdate(
+          { _id: candidate._id, attempts: candidate.attempts, ...stillDue },
+          { $set: { status: 'sending', leaseUntil, updatedAt: now }, $inc: { attempts: 1 } },
+        );
+        if (doc) claimed.push(doc);
+      }
+      if (claimed.length > 0) return claimed;
     }
-    return claimed;
+    return [];
   }
 
   /** sending -> sent, by the holder of this claim; a sensitive body goes in the same write. */
