@@ -64,7 +64,7 @@ export const EnvSchema = T.Object({
   // The recipient's zone for times in emails when they have not chosen one.
   DEFAULT_TIMEZONE: T.String({ default: 'Asia/Kolkata', minLength: 1 }),
   OUTBOX_POLL_SECONDS: T.Integer({ ...Seconds, maximum: 3600, default: 5 }),
-  OUTBOX_LEASE_SECONDS: T.Integer({ minimum: 5, maximum: 3600, default: 60 }),
+  OUTBOX_LEASE_SECONDS: T.Integer({ ...Seconds, maximum: 3600, default: 60 }),
   OUTBOX_RETRY_BASE_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 30 }),
   OUTBOX_RETRY_MAX_SECONDS: T.Integer({ ...Seconds, maximum: 604_800, default: 3600 }),
   OUTBOX_MAX_ATTEMPTS: T.Integer({ minimum: 1, maximum: 100, default: 8 }),
