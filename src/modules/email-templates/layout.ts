@@ -83,8 +83,8 @@ export function renderEmail(to: string, content: EmailContent): EmailMessage {
 }
 
 /**
- * An instant as the reader's clock shows it, with the zone named: "Tuesday, 1 December 2026, 3:30 pm
- * IST (Asia/Kolkata)".
+ * An instant as the reader's clock shows it, with the zone named: "Tuesday, 1 December 2026 at 3:30 pm
+ * GMT+5:30 (Asia/Kolkata)".
  */
 export function formatInZone(at: Date, timeZone: string): string {
   const local = new Intl.DateTimeFormat('en-GB', {
