@@ -51,11 +51,14 @@ export class OutboxDeliverer {
     }
   }
 
-  /** Starts a run now (or one more after the current run), without waiting for it. */
+  /**
+   * Starts a run on the next turn of the event loop (or one more after the current run), without waiting
+   * for it: the request that committed answers first, and takes as long whether or not it wrote mail.
+   */
   wake(): void {
     if (this.stopped) return;
     this.again = true;
-    this.running ??= this.loop();
+    this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loop());
   }
 
   /** Resolves once no run is under way: every record due when it was last woken has been tried. */
