@@ -10,10 +10,10 @@ const tags = ['Admin'];
 /** The outbox for admins: metadata only, never a body; failed records can be sent again. */
 export function outboxController(container: Container) {
   const { outbox } = container;
-  return new Elysia({ name: 'outbox-controller', prefix: '/admin/outbox' })
+  return new Elysia({ name: 'outbox-controller', prefix: '/admin' })
     .use(authPlugin(container))
     .get(
-      '/',
+      '/outbox',
       ({ query }) =>
         outbox.list(
           { status: query.status, kind: query.kind },
@@ -31,7 +31,7 @@ export function outboxController(container: Container) {
         },
       },
     )
-    .get('/stats', () => outbox.stats(), {
+    .get('/outbox/stats', () => outbox.stats(), {
       auth: ['admin'],
       response: { 200: OutboxStats, ...authErrorResponses },
       detail: {
@@ -41,21 +41,25 @@ export function outboxController(container: Container) {
           'How many records are queued, sending, sent (not yet purged) and failed, and how long the oldest queued record has waited, in seconds (null when none is queued). A growing age means delivery is stuck.',
       },
     })
-    .post('/:id/retry', async ({ params, user }) => ({ record: await outbox.retry(params.id, user.id) }), {
-      auth: ['admin'],
-      params: RecordParams,
-      response: {
-        200: t.Object({ record: OutboxItem }),
-        ...authErrorResponses,
-        404: ErrorEnvelope,
-        409: ErrorEnvelope,
-        422: ErrorEnvelope,
+    .post(
+      '/outbox/:id/retry',
+      async ({ params, user }) => ({ record: await outbox.retry(params.id, user.id) }),
+      {
+        auth: ['admin'],
+        params: RecordParams,
+        response: {
+          200: t.Object({ record: OutboxItem }),
+          ...authErrorResponses,
+          404: ErrorEnvelope,
+          409: ErrorEnvelope,
+          422: ErrorEnvelope,
+        },
+        detail: {
+          tags,
+          summary: 'Send a failed outbox record again',
+          description:
+            'Moves a `failed` record back to `queued`, due now with a fresh count of attempts, and wakes the deliverer. 409 `OUTBOX_NOT_FAILED` for a record in any other status; 409 `OUTBOX_BODY_ERASED` for a failed record that held a one-time code, whose body was erased; 404 for an unknown id.',
+        },
       },
-      detail: {
-        tags,
-        summary: 'Send a failed outbox record again',
-        description:
-          'Moves a `failed` record back to `queued`, due now with a fresh count of attempts, and wakes the deliverer. 409 `OUTBOX_NOT_FAILED` for a record in any other status; 409 `OUTBOX_BODY_ERASED` for a failed record that held a one-time code, whose body was erased; 404 for an unknown id.',
-      },
-    });
+    );
 }
