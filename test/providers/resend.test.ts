@@ -149,6 +149,22 @@ describe('Resend adapter (real resend SDK against a loopback fake)', () => {
     ]);
   });
 
+  test('a send that takes longer than its timeout is a transient failure', async () => {
+    fake.stallNext(1000);
+    const slow = new ResendEmailProvider({
+      apiKey: 're_slow',
+      from: 'a@b.test',
+      baseUrl: fake.url,
+      timeoutMs: 50,
+    });
+    await expect(
+      slow.send({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+    ).rejects.toMatchObject({
+      name: 'EmailDeliveryError',
+      permanent: false,
+    });
+  });
+
   test('a 4xx refusal is permanent, a 429 or 5xx is not', async () => {
     fake.failNext(422, 'validation_error', 'Invalid `to` field.');
     await expect(

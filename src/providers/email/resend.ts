@@ -6,7 +6,11 @@ export interface ResendSettings {
   from: string;
   /** Defaults to Resend's public API; tests point it at a loopback fake. */
   baseUrl?: string;
+  /** How long one send may take before it counts as a transient failure (default 15 s, under the lease). */
+  timeoutMs?: number;
 }
+
+const SEND_TIMEOUT_MS = 15_000;
 
 /** Statuses that a later try may get past: timeouts, idempotent requests still in flight, rate limits. */
 const TRANSIENT_4XX = new Set([408, 409, 429]);
@@ -43,7 +47,10 @@ export class ResendEmailProvider implements EmailProvider {
             }
           : {}),
       },
-      options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
+      {
+        signal: AbortSignal.timeout(this.settings.timeoutMs ?? SEND_TIMEOUT_MS),
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+      },
     );
     if (error) {
       throw new EmailDeliveryError(

@@ -31,6 +31,8 @@ export interface ResendFake {
   failNext(status: number, name: string, message: string): void;
   /** The next `count` requests fail alike. */
   failTimes(count: number, status: number, name: string, message: string): void;
+  /** The next request is answered only after `ms` (a provider that hangs). */
+  stallNext(ms: number): void;
   /** Every request fails until `recover()`. */
   goDown(status?: number): void;
   recover(): void;
@@ -45,6 +47,7 @@ export function startResendFake(): ResendFake {
   const accepted = new Map<string, { id: string; body: string }>();
   const failures: { status: number; name: string; message: string }[] = [];
   let down: number | null = null;
+  let stall = 0;
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
@@ -73,6 +76,11 @@ export function startResendFake(): ResendFake {
         body: JSON.parse(text) as ReceivedEmail['body'],
       };
       received.push(email);
+      if (stall > 0) {
+        const ms = stall;
+        stall = 0;
+        await Bun.sleep(ms);
+      }
       if (down !== null) {
         return Response.json(
           { statusCode: down, name: 'application_error', message: 'Service unavailable' },
@@ -114,6 +122,9 @@ export function startResendFake(): ResendFake {
     },
     failTimes(count, status, name, message) {
       for (let i = 0; i < count; i++) failures.push({ status, name, message });
+    },
+    stallNext(ms) {
+      stall = ms;
     },
     goDown(status = 503) {
       down = status;
