@@ -227,7 +227,7 @@ async function inProcess(): Promise<{
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       ),
-    emailsSent: () => container.accounts.emailsSent(),
+    emailsSent: () => container.outboxDeliverer.settled(),
     close: async () => {
       await container.close();
       rmSync(dataDir, { recursive: true, force: true });

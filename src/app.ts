@@ -7,6 +7,7 @@ import { appointmentsController } from './modules/appointments/appointments.cont
 import { authController } from './modules/auth/auth.controller.ts';
 import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
 import { doctorsController, specialtiesController } from './modules/doctors/doctors.controller.ts';
+import { outboxController } from './modules/outbox/outbox.controller.ts';
 import { usersController } from './modules/users/users.controller.ts';
 import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
@@ -73,6 +74,7 @@ export function createApp(container: Container) {
         .use(authController(container))
         .use(usersController(container))
         .use(adminController(container))
+        .use(outboxController(container))
         .use(devMailboxController(container))
         .use(doctorsController(container))
         .use(specialtiesController(container))

@@ -4,6 +4,7 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { EMAIL_ADDRESS } from './shared/email-address.ts';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './shared/private-files.ts';
+import { canonicalTimeZone, isTimeZone } from './shared/time-zones.ts';
 
 const Port = T.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = T.Integer({ minimum: 1 });
@@ -60,6 +61,14 @@ export const EnvSchema = T.Object({
   PASSWORD_HASH_MEMORY_KIB: T.Integer({ minimum: 8, maximum: 4_194_304, default: 65_536 }),
   PASSWORD_HASH_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),
   OTP_TTL_SECONDS: T.Integer({ minimum: 60, maximum: 86_400, default: 600 }),
+  // The recipient's zone for times in emails when they have not chosen one.
+  DEFAULT_TIMEZONE: T.String({ default: 'Asia/Kolkata', minLength: 1 }),
+  OUTBOX_POLL_SECONDS: T.Integer({ ...Seconds, maximum: 3600, default: 5 }),
+  OUTBOX_LEASE_SECONDS: T.Integer({ ...Seconds, maximum: 3600, default: 60 }),
+  OUTBOX_RETRY_BASE_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 30 }),
+  OUTBOX_RETRY_MAX_SECONDS: T.Integer({ ...Seconds, maximum: 604_800, default: 3600 }),
+  OUTBOX_MAX_ATTEMPTS: T.Integer({ minimum: 1, maximum: 100, default: 8 }),
+  OUTBOX_KEEP_DAYS: T.Integer({ minimum: 1, maximum: 365, default: 7 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -171,12 +180,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       if (!env[key]) problems.push(`${key}: required when AVATAR_PROVIDER=imagekit`);
     }
   }
+  if (!isTimeZone(env.DEFAULT_TIMEZONE))
+    problems.push('DEFAULT_TIMEZONE: expected an IANA time zone such as Asia/Kolkata');
+  if (env.OUTBOX_RETRY_MAX_SECONDS < env.OUTBOX_RETRY_BASE_SECONDS)
+    problems.push('OUTBOX_RETRY_MAX_SECONDS: expected at least OUTBOX_RETRY_BASE_SECONDS');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? `sqlite:${join(env.DATA_DIR, 'healthvision.sqlite')}`,
     JWT_SECRET: env.JWT_SECRET ?? devSecret(env.DATA_DIR),
+    DEFAULT_TIMEZONE: canonicalTimeZone(env.DEFAULT_TIMEZONE)!,
     CORS_ORIGINS: Object.freeze(
       env.CORS_ORIGINS.split(',')
         .map((origin) => origin.trim())

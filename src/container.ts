@@ -23,6 +23,11 @@ import { SlotsService } from './modules/doctors/slots.service.ts';
 import { IdempotencyKeys } from './modules/idempotency/idempotency.model.ts';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.ts';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
+import { EmailHandler } from './modules/outbox/handlers/email.ts';
+import { OutboxDeliverer } from './modules/outbox/outbox.deliverer.ts';
+import { Outbox } from './modules/outbox/outbox.model.ts';
+import { OutboxRepository } from './modules/outbox/outbox.repository.ts';
+import { OutboxService } from './modules/outbox/outbox.service.ts';
 import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
 import { RateLimitsRepository } from './modules/rate-limits/rate-limits.repository.ts';
 import { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
@@ -52,6 +57,7 @@ export const collections: CollectionDef[] = [
   Slots,
   Appointments,
   IdempotencyKeys,
+  Outbox,
 ];
 
 export interface Container {
@@ -74,6 +80,8 @@ export interface Container {
   appointments: AppointmentsService;
   partySummaries: PartySummaries;
   idempotency: IdempotencyService;
+  outbox: OutboxService;
+  outboxDeliverer: OutboxDeliverer;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
   close(): Promise<void>;
@@ -135,6 +143,22 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
           ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
         })
       : new DevAvatarProvider(config.DATA_DIR));
+  // The outbox: every email goes through it, written with its state change, delivered by the deliverer.
+  const outboxRepo = new OutboxRepository(store);
+  const outboxDeliverer = new OutboxDeliverer(outboxRepo, [new EmailHandler(email)], clock, logger, {
+    leaseSeconds: config.OUTBOX_LEASE_SECONDS,
+    retryBaseSeconds: config.OUTBOX_RETRY_BASE_SECONDS,
+    retryMaxSeconds: config.OUTBOX_RETRY_MAX_SECONDS,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+  });
+  const outbox = new OutboxService(
+    store,
+    outboxRepo,
+    outboxDeliverer,
+    clock,
+    logger,
+    config.OUTBOX_KEEP_DAYS,
+  );
   const sessionsRepo = new SessionsRepository(store);
   const refreshTokensRepo = new RefreshTokensRepository(store);
   const otpsRepo = new OtpsRepository(store);
@@ -162,13 +186,13 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     }),
     rateLimiter,
     avatars: avatarService,
-    email,
+    outbox,
     clock,
     logger,
     otpTtlSeconds: config.OTP_TTL_SECONDS,
   });
   const profiles = new ProfileService(usersRepo, avatarService, clock);
-  const doctorReview = new DoctorReviewService(usersRepo, email, clock, logger);
+  const doctorReview = new DoctorReviewService(usersRepo, outbox, clock, logger, config.DEFAULT_TIMEZONE);
   const slotsRepo = new SlotsRepository(store);
   const appointmentsRepo = new AppointmentsRepository(store);
   const doctors = new DoctorsService(usersRepo);
@@ -192,6 +216,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     { name: 'otps', run: (now) => otpsRepo.purgeStale(now, otpKeepMs) },
     { name: 'rateLimits', run: (now) => rateLimitsRepo.purgeExpired(now) },
     { name: 'idempotencyKeys', run: (now) => idempotencyRepo.purgeExpired(now) },
+    { name: 'outboxSecrets', run: (now) => outbox.eraseLapsedSecrets(now) },
+    { name: 'outboxSent', run: (now) => outbox.purgeSent(now) },
   ];
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     await accounts.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
@@ -217,10 +243,12 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     appointments,
     partySummaries,
     idempotency,
+    outbox,
+    outboxDeliverer,
     purges,
     async close() {
-      // Emails sent in the background may still write to the store (the dev mailbox).
-      await accounts.emailsSent();
+      // A delivery under way may still write to the store (its record, the dev mailbox).
+      await outboxDeliverer.stop();
       await store.close();
     },
   };

@@ -15,12 +15,21 @@ export interface Jobs {
 
 /** The recurring jobs of a container; each is a plain async function of its dependencies. */
 export function jobSpecs(container: Container): JobSpec[] {
-  const { config, appointments, purges, clock, logger } = container;
+  const { config, appointments, purges, clock, logger, outboxDeliverer } = container;
   return [
     {
       name: 'hold-sweeper',
       everySeconds: config.HOLD_SWEEP_SECONDS,
       run: () => appointments.expireLapsedHolds(),
+    },
+    {
+      // The fallback: a commit that writes to the outbox wakes the deliverer at once.
+      name: 'outbox',
+      everySeconds: config.OUTBOX_POLL_SECONDS,
+      run: () => {
+        outboxDeliverer.wake();
+        return outboxDeliverer.settled();
+      },
     },
     {
       name: 'housekeeping',

@@ -16,11 +16,14 @@ afterAll(() => t.close());
 
 const asAdmin = (method: string, path: string, body?: unknown) =>
   t.call(method, `/api/v1${path}`, { token: admin.accessToken, body });
-const mailbox = async (email: string) =>
-  (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
+/** What the doctor finds in their inbox once the outbox has delivered (it does so after the answer). */
+const mailbox = async (email: string) => {
+  await t.container.outboxDeliverer.settled();
+  return (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
     subject: string;
     text: string;
   }[];
+};
 
 describe('doctor review', () => {
   test('GET /admin/doctors lists pending doctors by default, oldest first, paginated', async () => {

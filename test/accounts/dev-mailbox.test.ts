@@ -22,14 +22,46 @@ describe('GET /dev/mailbox', () => {
     const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
     expect(res.status).toBe(200);
     expect(res.body.messages).toEqual([
-      { to: email, subject: 'second', text: 'two', html: '<p>two</p>', sentAt: t.clock.now().toISOString() },
+      {
+        to: email,
+        subject: 'second',
+        text: 'two',
+        html: '<p>two</p>',
+        attachments: [],
+        sentAt: t.clock.now().toISOString(),
+      },
       {
         to: email,
         subject: 'first',
         text: 'one',
         html: '<p>one</p>',
+        attachments: [],
         sentAt: new Date(t.clock.now().getTime() - 1000).toISOString(),
       },
+    ]);
+  });
+
+  test('shows attachments by name, type and size; a message is kept once per idempotency key', async () => {
+    const email = randomEmail();
+    const message = {
+      to: email,
+      subject: 'invite',
+      text: 'see the invite',
+      html: '<p>see the invite</p>',
+      attachments: [
+        {
+          filename: 'invite.ics',
+          contentType: 'text/calendar; method=REQUEST',
+          content: 'BEGIN:VCALENDAR\r\n',
+        },
+      ],
+    };
+    await t.container.email.send(message, { idempotencyKey: `key-${email}` });
+    await t.container.email.send(message, { idempotencyKey: `key-${email}` });
+    const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
+    expect(res.body.messages).toHaveLength(1);
+    expect(res.body.messages[0].attachments).toEqual([
+      { filename: 'invite.ics', contentType: 'text/calendar; method=REQUEST', size: 17 },
     ]);
   });
 

@@ -22,7 +22,7 @@ const send: Send = (method, path, body, ip) =>
 test('forgot, reset, verify and resend answer 20 existing and 20 unknown addresses byte for byte alike', async () => {
   const result = await probeEnumeration(send, {
     count: 20,
-    emailsSent: () => t.container.accounts.emailsSent(),
+    emailsSent: () => t.container.outboxDeliverer.settled(),
   });
   expect(result.mismatches).toEqual([]);
 
@@ -59,7 +59,7 @@ test('forgot, reset, verify and resend answer 20 existing and 20 unknown address
     expect(await users.findOne({ email })).toBeNull();
     expect(await t.container.store.collection(Otps).count({ email })).toBe(2);
   }
-  await t.container.accounts.emailsSent();
+  await t.container.outboxDeliverer.settled();
   const mailbox = async (email: string) =>
     (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
       subject: string;

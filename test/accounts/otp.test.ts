@@ -29,7 +29,7 @@ const resend = (email: string, ip = nextClientIp()) =>
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 const user = (email: string) => t.container.store.collection(Users).findOne({ email });
 const mailbox = async (email: string) => {
-  await t.container.accounts.emailsSent();
+  await t.container.outboxDeliverer.settled();
   return (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
     text: string;
   }[];

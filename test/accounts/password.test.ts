@@ -24,7 +24,7 @@ const login = (email: string, password: string) =>
     headers: { 'x-forwarded-for': nextClientIp() },
   });
 const mailbox = async (email: string) => {
-  await t.container.accounts.emailsSent();
+  await t.container.outboxDeliverer.settled();
   return (await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.messages as {
     subject: string;
   }[];

@@ -75,6 +75,7 @@ describe('POST /auth/signup (JSON)', () => {
     const doc = (await stored(email))!;
     expect(doc.passwordHash).toStartWith('$argon2id$');
     expect(doc.emailVerified).toBe(false);
+    await t.container.outboxDeliverer.settled();
     const mail = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
     expect(mail.body.messages).toHaveLength(1);
     expect(mail.body.messages[0].subject).toContain('verification code');

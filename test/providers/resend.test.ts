@@ -72,6 +72,7 @@ describe('Resend adapter (real resend SDK against a loopback fake)', () => {
         body: { name: 'Asha', email, password: 'correct horse', role: 'patient' },
       });
       expect(res.status).toBe(201);
+      await t.container.outboxDeliverer.settled();
       const sent = fake.received.find((r) => (r.body.to as string[]).includes(email))!;
       expect(sent.authorization).toBe('Bearer re_app_key');
       expect(sent.body.from).toBe('HealthVision <codes@hv.test>');
@@ -89,7 +90,7 @@ describe('Resend adapter (real resend SDK against a loopback fake)', () => {
     }
   });
 
-  test('a failed send does not fail signup; it is logged without the code', async () => {
+  test('a failed send does not fail signup; it is logged without the code and retried later', async () => {
     const t = await buildTestApp({
       EMAIL_PROVIDER: 'resend',
       RESEND_API_KEY: 're_app_key',
@@ -102,13 +103,86 @@ describe('Resend adapter (real resend SDK against a loopback fake)', () => {
         body: { name: 'Asha', email, password: 'correct horse', role: 'patient' },
       });
       expect(res.status).toBe(201);
+      await t.container.outboxDeliverer.settled();
       const attempt = fake.received.find((r) => (r.body.to as string[]).includes(email))!;
       const code = attempt.body.text!.match(/\b\d{6}\b/)![0];
-      const line = t.logger.lines.find((l) => l.msg === 'email not sent');
-      expect(line).toMatchObject({ template: 'verifyEmail', provider: 'resend' });
+      const line = t.logger.lines.find((l) => l.msg === 'outbox delivery failed; will retry');
+      expect(line).toMatchObject({
+        kind: 'email',
+        attempts: 1,
+        error: 'Resend refused the email: Something broke',
+      });
       expect(JSON.stringify(t.logger.lines)).not.toContain(code);
+      expect(fake.deliveredTo(email)).toHaveLength(0);
     } finally {
       await t.close();
     }
+  });
+
+  test('the message carries its idempotency key and its attachments, as the SDK sends them', async () => {
+    const before = fake.delivered.length;
+    await provider().send(
+      {
+        to: 'cal@example.test',
+        subject: 'Invite',
+        text: 't',
+        html: '<p>h</p>',
+        attachments: [
+          {
+            filename: 'invite.ics',
+            contentType: 'text/calendar; method=REQUEST',
+            content: 'BEGIN:VCALENDAR',
+          },
+        ],
+      },
+      { idempotencyKey: 'record-123' },
+    );
+    const sent = fake.delivered.at(-1)!;
+    expect(fake.delivered.length).toBe(before + 1);
+    expect(sent.idempotencyKey).toBe('record-123');
+    expect(sent.body.attachments).toEqual([
+      {
+        filename: 'invite.ics',
+        content_type: 'text/calendar; method=REQUEST',
+        content: Buffer.from('BEGIN:VCALENDAR').toString('base64'),
+      },
+    ]);
+  });
+
+  test('a send that takes longer than its timeout is a transient failure', async () => {
+    fake.stallNext(1000);
+    const slow = new ResendEmailProvider({
+      apiKey: 're_slow',
+      from: 'a@b.test',
+      baseUrl: fake.url,
+      timeoutMs: 50,
+    });
+    await expect(
+      slow.send({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+    ).rejects.toMatchObject({
+      name: 'EmailDeliveryError',
+      permanent: false,
+    });
+  });
+
+  test('a 4xx refusal is permanent, a 429 or 5xx is not', async () => {
+    fake.failNext(422, 'validation_error', 'Invalid `to` field.');
+    await expect(
+      provider().send({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+    ).rejects.toMatchObject({
+      permanent: true,
+    });
+    fake.failNext(429, 'rate_limit_exceeded', 'Too many requests');
+    await expect(
+      provider().send({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+    ).rejects.toMatchObject({
+      permanent: false,
+    });
+    fake.failNext(503, 'application_error', 'Unavailable');
+    await expect(
+      provider().send({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+    ).rejects.toMatchObject({
+      permanent: false,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { EmailMessage, EmailProvider } from '../../providers/email/port.ts';
+import type { Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import {
   AppError,
@@ -9,13 +9,16 @@ import {
 } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { passwordResetCodeEmail } from '../email-templates/password-reset-code.ts';
+import { verificationCodeEmail } from '../email-templates/verification-code.ts';
+import { emailDraft } from '../outbox/handlers/email.ts';
+import type { OutboxService, OutboxWriter } from '../outbox/outbox.service.ts';
 import type { RateLimitRule } from '../rate-limits/rate-limits.model.ts';
 import type { RateLimiter } from '../rate-limits/rate-limits.service.ts';
 import type { AvatarsService } from '../users/avatars.service.ts';
 import { languagesField, timeZoneField, trimmedText } from '../users/profile-fields.ts';
 import { type PublicUser, toPublicUser, type UserDoc } from '../users/users.model.ts';
 import { normalizeEmail, type UsersRepository } from '../users/users.repository.ts';
-import { accountEmails, sendQuietly } from './account-emails.ts';
 import type { SignupBody } from './auth.model.ts';
 import { type OtpService, otpExpired } from './otp.service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -36,15 +39,14 @@ export const RATE_LIMIT_RULES = {
 export type SessionGrant = TokenPair & { user: PublicUser };
 
 const DOCTOR_REQUIRED = ['specialty', 'registrationNumber', 'consultationFeePaise', 'timezone'] as const;
-const DOCTOR_ONLY = [...DOCTOR_REQUIRED, 'bio', 'languages'] as const;
+// A patient may give `timezone` too (the zone emails show times in); the rest is a doctor's alone.
+const DOCTOR_ONLY = ['specialty', 'registrationNumber', 'consultationFeePaise', 'bio', 'languages'] as const;
 
 /**
  * Sign-up, email verification, sign-in, sessions and password reset. Emails carry the one-time codes;
  * codes and tokens never reach a log line.
  */
 export class AccountsService {
-  private readonly sending = new Set<Promise<unknown>>();
-
   constructor(
     private readonly deps: {
       users: UsersRepository;
@@ -53,7 +55,7 @@ export class AccountsService {
       hasher: PasswordHasher;
       rateLimiter: RateLimiter;
       avatars: AvatarsService;
-      email: EmailProvider;
+      outbox: OutboxService;
       clock: Clock;
       logger: Logger;
       otpTtlSeconds: number;
@@ -70,6 +72,10 @@ export class AccountsService {
     const issues: FieldIssue[] = [];
     const name = trimmedText(input.name, 'name', 1, issues);
     const doctor = this.doctorProfileOf(input, issues);
+    const timezone =
+      input.role !== 'doctor' && input.timezone !== undefined
+        ? timeZoneField(input.timezone, issues)
+        : undefined;
     if (issues.length) throw new ValidationError('The request is invalid', issues);
     const email = normalizeEmail(input.email);
     // The picture is judged (size, bytes) before anything is written, so a refused one leaves no trace.
@@ -78,18 +84,26 @@ export class AccountsService {
       throw new AppError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
     }
     const now = clock.now();
-    let user = await users.create({
-      _id: newId(),
-      email,
-      name,
-      ...(input.phone ? { phone: input.phone } : {}),
-      role: input.role,
-      passwordHash: await hasher.hash(input.password),
-      emailVerified: false,
-      ...(doctor ? { doctor } : {}),
-      walletBalancePaise: 0,
-      createdAt: now,
-      updatedAt: now,
+    const passwordHash = await hasher.hash(input.password);
+    const id = newId();
+    // The account, its first code and the email carrying it commit together, or none of them does.
+    let user = await this.deps.outbox.transaction(async (tx, outbox) => {
+      const created = await users.within(tx).create({
+        _id: id,
+        email,
+        name,
+        ...(input.phone ? { phone: input.phone } : {}),
+        role: input.role,
+        passwordHash,
+        emailVerified: false,
+        ...(timezone ? { timezone } : {}),
+        ...(doctor ? { doctor } : {}),
+        walletBalancePaise: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.issueVerificationCode(tx, outbox, created, false);
+      return created;
     });
     if (avatar) {
       try {
@@ -103,7 +117,6 @@ export class AccountsService {
         });
       }
     }
-    await this.sendVerificationCode(user);
     logger.info('account created', { userId: user._id, role: user.role });
     return toPublicUser(user);
   }
@@ -128,7 +141,7 @@ export class AccountsService {
    * same throttle; only a pending account is emailed its new code.
    */
   async resendVerification(emailInput: string, clientIp: string): Promise<void> {
-    const { users, otps, rateLimiter } = this.deps;
+    const { users, rateLimiter } = this.deps;
     await rateLimiter.consume([
       { rule: RATE_LIMIT_RULES.resendPerIp, subject: clientIp },
       { rule: RATE_LIMIT_RULES.resendPerIpHourly, subject: clientIp },
@@ -136,13 +149,11 @@ export class AccountsService {
     const email = normalizeEmail(emailInput);
     const user = await users.findByEmail(email);
     const pending = user !== null && !user.emailVerified;
-    const code = await otps.issue(email, 'verify_email', { deliver: pending, throttled: true });
-    if (user && code) {
-      this.sendInBackground(
-        'verifyEmail',
-        accountEmails.verifyEmail(user.email, user.name, code, this.ttlMinutes),
-      );
-    }
+    // Every address takes the same transaction; only a pending account's also holds an email.
+    await this.deps.outbox.transaction(async (tx, outbox) => {
+      if (pending) await this.issueVerificationCode(tx, outbox, user, true);
+      else await this.deps.otps.within(tx).issue(email, 'verify_email', { deliver: false, throttled: true });
+    });
   }
 
   /**
@@ -207,9 +218,19 @@ export class AccountsService {
     ]);
     const email = normalizeEmail(emailInput);
     const user = await users.findByEmail(email);
-    const code = await otps.issue(email, 'reset_password', { deliver: user !== null, throttled: true });
-    if (code)
-      this.sendInBackground('resetPassword', accountEmails.resetPassword(email, code, this.ttlMinutes));
+    // The same transaction for every address; the deliverer is woken after it either way.
+    await this.deps.outbox.transaction(async (tx, outbox) => {
+      const issuing = otps.within(tx);
+      const code = await issuing.issue(email, 'reset_password', { deliver: user !== null, throttled: true });
+      if (code) {
+        await outbox.enqueue(
+          emailDraft(
+            passwordResetCodeEmail({ to: email, code, ttlMinutes: this.ttlMinutes }),
+            issuing.expiryOfCodeIssuedNow(),
+          ),
+        );
+      }
+    });
   }
 
   /**
@@ -231,11 +252,6 @@ export class AccountsService {
     if (!user.emailVerified) await users.markEmailVerified(user._id, clock.now());
     const revoked = await tokens.revokeAllSessions(user._id, 'password_reset');
     logger.info('password reset', { userId: user._id, sessionsRevoked: revoked });
-  }
-
-  /** Resolves once every email sent in the background so far is sent or has failed (and was logged). */
-  async emailsSent(): Promise<void> {
-    await Promise.all(this.sending);
   }
 
   /**
@@ -282,30 +298,25 @@ export class AccountsService {
     }
   }
 
-  /** The code that comes with signup: sent before signup answers, neither limited nor counted. */
-  private async sendVerificationCode(user: UserDoc): Promise<void> {
-    const { otps, email: mailer, logger } = this.deps;
-    const code = await otps.issue(user.email, 'verify_email', { deliver: true, throttled: false });
-    if (code) {
-      await sendQuietly(
-        mailer,
-        logger,
-        'verifyEmail',
-        accountEmails.verifyEmail(user.email, user.name, code, this.ttlMinutes),
-      );
-    }
-  }
-
   /**
-   * Starts a send the answer does not wait for, so forgot and resend take as long whether or not an
-   * email goes out (a provider's round trip would tell which addresses have accounts).
+   * A new verification code and the email carrying it, in the caller's transaction. The one that comes
+   * with signup is neither limited nor counted; resend's is (see OtpService.issue).
    */
-  private sendInBackground(template: keyof typeof accountEmails, message: EmailMessage): void {
-    const { email: mailer, logger } = this.deps;
-    const sending: Promise<unknown> = sendQuietly(mailer, logger, template, message).finally(() =>
-      this.sending.delete(sending),
+  private async issueVerificationCode(
+    tx: Store,
+    outbox: OutboxWriter,
+    user: UserDoc,
+    throttled: boolean,
+  ): Promise<void> {
+    const otps = this.deps.otps.within(tx);
+    const code = await otps.issue(user.email, 'verify_email', { deliver: true, throttled });
+    if (!code) return;
+    await outbox.enqueue(
+      emailDraft(
+        verificationCodeEmail({ to: user.email, name: user.name, code, ttlMinutes: this.ttlMinutes }),
+        otps.expiryOfCodeIssuedNow(),
+      ),
     );
-    this.sending.add(sending);
   }
 
   private async requireUser(email: string): Promise<UserDoc> {

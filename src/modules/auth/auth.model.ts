@@ -133,7 +133,12 @@ export const DoctorFields = {
   registrationNumber: Text({ minLength: 3, maxLength: 40 }),
   // TypeBox's own Integer: Elysia's `t.Integer`/`t.Numeric` also take numeric strings (" " -> 0, "1e3").
   consultationFeePaise: Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'Integer paise' }),
-  timezone: t.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' }),
+  timezone: t.String({
+    minLength: 1,
+    maxLength: 64,
+    description:
+      "IANA zone, e.g. Asia/Kolkata: a doctor's practice zone (required for doctors), or the zone a patient's emails show times in (optional; DEFAULT_TIMEZONE otherwise)",
+  }),
   bio: Text({ minLength: 0, maxLength: 2000, multiline: true }),
   languages: t.Array(Text({ minLength: 2, maxLength: 40 }), { maxItems: 20 }),
 };

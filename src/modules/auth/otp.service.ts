@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, TooManyRequestsError } from '../../shared/errors.ts';
 import type { OtpPurpose } from './auth.model.ts';
@@ -41,6 +42,16 @@ export class OtpService {
     private readonly clock: Clock,
     private readonly options: { ttlSeconds: number; pepper: string },
   ) {}
+
+  /** This service writing through `tx`, the store of a running transaction. */
+  within(tx: Store): OtpService {
+    return new OtpService(this.otps.within(tx), this.clock, this.options);
+  }
+
+  /** When a code issued now stops working. */
+  expiryOfCodeIssuedNow(): Date {
+    return new Date(this.clock.now().getTime() + this.options.ttlSeconds * 1000);
+  }
 
   private hash(email: string, purpose: OtpPurpose, code: string): Buffer {
     return createHmac('sha256', this.options.pepper).update(`${purpose}\n${email}\n${code}`).digest();

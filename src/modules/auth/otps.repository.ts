@@ -12,6 +12,11 @@ export interface IssuedCode {
 export class OtpsRepository {
   constructor(private readonly store: Store) {}
 
+  /** This repository working through `tx`, the store of a running transaction. */
+  within(tx: Store): this {
+    return new (this.constructor as new (store: Store) => this)(tx);
+  }
+
   private get otps() {
     return this.store.collection(Otps);
   }

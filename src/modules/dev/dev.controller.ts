@@ -10,6 +10,9 @@ const DevMessage = t.Object({
   subject: t.String(),
   text: t.String(),
   html: t.String(),
+  attachments: t.Array(t.Object({ filename: t.String(), contentType: t.String(), size: t.Integer() }), {
+    description: 'Attached files by name, media type and size in bytes (a calendar invite is invite.ics)',
+  }),
   sentAt: t.String({ description: 'ISO instant' }),
 });
 
@@ -29,6 +32,11 @@ export function devMailboxController(container: Container) {
         subject: m.subject,
         text: m.text,
         html: m.html,
+        attachments: (m.attachments ?? []).map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          size: Buffer.byteLength(a.content),
+        })),
         sentAt: m.sentAt.toISOString(),
       })),
     }),

@@ -45,6 +45,8 @@ export const UserDoc = Type.Object(
     passwordHash: Type.String(),
     emailVerified: Type.Boolean(),
     avatarUrl: Type.Optional(Type.String()),
+    /** A patient's IANA zone for the times in their emails (a doctor's is `doctor.timezone`). */
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** The avatar provider's handle for the stored file, so a replaced avatar can be removed. */
     avatarFileId: Type.Optional(Type.String()),
     doctor: Type.Optional(DoctorProfile),
@@ -94,6 +96,7 @@ export const PublicUser = Type.Object(
     role: Role,
     emailVerified: Type.Boolean(),
     avatarUrl: Type.Optional(Type.String()),
+    timezone: Type.Optional(Type.String({ description: "A patient's IANA time zone for email times" })),
     doctor: Type.Optional(PublicDoctorProfile),
     walletBalancePaise: Type.Integer(),
     createdAt: Type.String({ description: 'ISO instant' }),
@@ -116,9 +119,14 @@ export function toPublicUser(doc: UserDoc): PublicUser {
   };
   if (doc.phone !== undefined) user.phone = doc.phone;
   if (doc.avatarUrl !== undefined) user.avatarUrl = doc.avatarUrl;
+  if (doc.timezone !== undefined) user.timezone = doc.timezone;
   if (doc.doctor) {
     const { reviewedBy: _reviewedBy, specialtyKey: _specialtyKey, reviewedAt, ...profile } = doc.doctor;
     user.doctor = { ...profile, ...(reviewedAt ? { reviewedAt: reviewedAt.toISOString() } : {}) };
   }
   return user;
 }
+
+/** The zone a user reads times in: a doctor's practice zone, a patient's own, else the platform default. */
+export const readerTimeZone = (user: UserDoc, fallback: string): string =>
+  user.doctor?.timezone ?? user.timezone ?? fallback;

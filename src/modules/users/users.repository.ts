@@ -16,6 +16,8 @@ export type NewUser = Omit<UserDoc, '_id'> & { _id?: string };
 export interface ProfileChanges {
   name?: string;
   phone?: string;
+  /** A patient's own zone (a doctor's lives in `doctor.timezone`). */
+  timezone?: string;
   doctor?: Partial<
     Pick<DoctorProfile, 'specialty' | 'consultationFeePaise' | 'timezone' | 'bio' | 'languages'>
   >;
@@ -26,6 +28,11 @@ export { normalizeEmail } from '../../shared/email-address.ts';
 /** The one place that reads and writes the `users` collection. */
 export class UsersRepository {
   constructor(private readonly store: Store) {}
+
+  /** This repository working through `tx`, the store of a running transaction. */
+  within(tx: Store): this {
+    return new (this.constructor as new (store: Store) => this)(tx);
+  }
 
   private get users() {
     return this.store.collection(Users);
@@ -77,6 +84,10 @@ export class UsersRepository {
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.phone !== undefined) set.phone = changes.phone;
     const filter: Filter = { _id: id };
+    if (changes.timezone !== undefined) {
+      set.timezone = changes.timezone;
+      filter.role = { $ne: 'doctor' };
+    }
     if (changes.doctor && Object.keys(changes.doctor).length > 0) {
       filter.role = 'doctor';
       for (const [key, value] of Object.entries(changes.doctor)) {

@@ -16,7 +16,8 @@ export interface ProfilePatch {
   languages?: string[];
 }
 
-const DOCTOR_FIELDS = ['specialty', 'consultationFeePaise', 'timezone', 'bio', 'languages'] as const;
+// `timezone` is everyone's: a doctor's practice zone, or a patient's zone for email times.
+const DOCTOR_FIELDS = ['specialty', 'consultationFeePaise', 'bio', 'languages'] as const;
 
 /** A signed-in user's own profile. */
 export class ProfileService {
@@ -45,7 +46,11 @@ export class ProfileService {
     if (patch.specialty !== undefined)
       doctor.specialty = trimmedText(patch.specialty, 'specialty', 2, issues);
     if (patch.consultationFeePaise !== undefined) doctor.consultationFeePaise = patch.consultationFeePaise;
-    if (patch.timezone !== undefined) doctor.timezone = timeZoneField(patch.timezone, issues);
+    let timezone: string | undefined;
+    if (patch.timezone !== undefined) {
+      if (user.role === 'doctor') doctor.timezone = timeZoneField(patch.timezone, issues);
+      else timezone = timeZoneField(patch.timezone, issues);
+    }
     if (patch.bio !== undefined) doctor.bio = patch.bio;
     if (patch.languages !== undefined) doctor.languages = languagesField(patch.languages, issues);
     const name = patch.name !== undefined ? trimmedText(patch.name, 'name', 1, issues) : undefined;
@@ -53,6 +58,7 @@ export class ProfileService {
     const changes: ProfileChanges = {
       ...(name !== undefined ? { name } : {}),
       ...(patch.phone !== undefined ? { phone: patch.phone } : {}),
+      ...(timezone !== undefined ? { timezone } : {}),
       ...(Object.keys(doctor).length ? { doctor } : {}),
     };
     const updated = await this.users.updateProfile(userId, changes, this.clock.now());

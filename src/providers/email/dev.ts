@@ -2,7 +2,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { defineCollection, type Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { normalizeEmail } from '../../shared/email-address.ts';
-import type { EmailMessage, EmailProvider } from './port.ts';
+import { DuplicateKeyError } from '../../shared/errors.ts';
+import type { EmailMessage, EmailProvider, SendOptions } from './port.ts';
 
 export const DevMailDoc = Type.Object(
   {
@@ -11,6 +12,16 @@ export const DevMailDoc = Type.Object(
     subject: Type.String(),
     text: Type.String(),
     html: Type.String(),
+    attachments: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { filename: Type.String(), contentType: Type.String(), content: Type.String() },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    /** A message is kept once per key, as a provider with idempotency keys delivers it once. */
+    idempotencyKey: Type.Optional(Type.String()),
     sentAt: Type.Date(),
   },
   { additionalProperties: false },
@@ -21,7 +32,15 @@ export type DevMailDoc = Static<typeof DevMailDoc>;
 export const DevMailbox = defineCollection({
   name: 'dev_mailbox',
   schema: DevMailDoc,
-  indexes: [{ keys: { to: 1, sentAt: -1 } }],
+  indexes: [
+    { keys: { to: 1, sentAt: -1 } },
+    {
+      keys: { idempotencyKey: 1 },
+      unique: true,
+      partial: { idempotencyKey: { $exists: true } },
+      name: 'dev_mailbox__idempotency_key',
+    },
+  ],
 });
 
 /** Keeps messages instead of sending them; read back through GET /dev/mailbox. */
@@ -33,14 +52,22 @@ export class DevEmailProvider implements EmailProvider {
     private readonly clock: Clock,
   ) {}
 
-  async send(message: EmailMessage): Promise<void> {
-    await this.store.collection(DevMailbox).insertOne({
-      to: normalizeEmail(message.to),
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      sentAt: this.clock.now(),
-    });
+  async send(message: EmailMessage, options: SendOptions = {}): Promise<void> {
+    try {
+      await this.store.collection(DevMailbox).insertOne({
+        to: normalizeEmail(message.to),
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        ...(message.attachments?.length ? { attachments: message.attachments } : {}),
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+        sentAt: this.clock.now(),
+      });
+    } catch (error) {
+      // Already delivered under this key: a retry after a crash, not a second message.
+      if (error instanceof DuplicateKeyError && options.idempotencyKey) return;
+      throw error;
+    }
   }
 
   /** Messages to an address, newest first. */

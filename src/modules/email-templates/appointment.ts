@@ -1,0 +1,16 @@
+import type { Party } from './calendar-invite.ts';
+
+/** What every appointment email knows: who reads it, in which zone, and the appointment. */
+export interface AppointmentEmailData {
+  reader: Party & { timeZone: string };
+  /** The other side of the appointment (the doctor for a patient, the patient for a doctor). */
+  counterpart: Party;
+  /** Who the invite comes from: the platform's sending address. */
+  organizer: Party;
+  appointment: { id: string; startsAt: Date; endsAt: Date; sequence: number };
+  /** When the change happened (the invite's DTSTAMP). */
+  at: Date;
+}
+
+export const appointmentSummary = (counterpart: Party): string =>
+  `HealthVision consultation with ${counterpart.name}`;
