@@ -112,19 +112,25 @@ function addHeaders(operation: Json): void {
   }
 }
 
-/** A route's own `detail.requestBody` (for a body it parses itself) replaces the generated one. */
-function ownRequestBodies(app: AnyElysia): Map<string, Json> {
-  const bodies = new Map<string, Json>();
+/**
+ * What a route says in `detail` that the generator overwrites: its `requestBody` (for a body it parses
+ * itself) and, per status, the `content` of a response that is not JSON (a file).
+ */
+function ownDetails(app: AnyElysia): Map<string, Json> {
+  const details = new Map<string, Json>();
   // The same (protected) list of every route of the app that the generator reads.
   const routes = (app as unknown as { getGlobalRoutes(): RouteEntry[] }).getGlobalRoutes();
   for (const route of routes) {
-    const given = route.hooks?.detail?.requestBody;
-    if (!given) continue;
+    const { requestBody, responses } = route.hooks?.detail ?? {};
+    if (!requestBody && !responses) continue;
     const path = route.path.replace(/:([^/]+)/g, '{$1}');
     // TypeBox schemas are JSON Schema; the round trip drops their symbol keys.
-    bodies.set(`${route.method.toLowerCase()} ${path}`, JSON.parse(JSON.stringify(given)));
+    details.set(
+      `${route.method.toLowerCase()} ${path}`,
+      JSON.parse(JSON.stringify({ requestBody, responses })),
+    );
   }
-  return bodies;
+  return details;
 }
 
 /**
@@ -135,15 +141,21 @@ function ownRequestBodies(app: AnyElysia): Map<string, Json> {
 export function buildDocument(app: AnyElysia, base: Json, exclude: string[]): Json {
   const generated = toOpenAPISchema(app, { paths: exclude }) as Json;
   const paths = cleanSchema(generated.paths) as Json;
-  const ownBodies = ownRequestBodies(app);
+  const own = ownDetails(app);
   for (const [path, item] of Object.entries(paths)) {
     for (const method of METHODS) {
       const operation: Json | undefined = item[method];
       if (!operation) continue;
-      const own = ownBodies.get(`${method} ${path}`);
-      if (own) operation.requestBody = own;
+      const given = own.get(`${method} ${path}`);
+      if (given?.requestBody) operation.requestBody = given.requestBody;
+      operation.responses ??= {};
+      for (const [status, response] of Object.entries((given?.responses ?? {}) as Json)) {
+        operation.responses[status] = { ...operation.responses[status], ...response };
+      }
       if (operation.requestBody) cleanRequestBody(operation.requestBody);
       addHeaders(operation);
+      // Public operations say so (`[]`), rather than leaving a client to guess.
+      operation.security ??= [];
     }
   }
   return { openapi: '3.1.1', ...base, paths };

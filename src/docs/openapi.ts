@@ -18,6 +18,7 @@ const DOCUMENT_BASE = {
       '`{ "error": { "code", "message", "details"? } }`; each operation lists the codes it can answer. ' +
       'Every answer carries `X-Request-Id`.',
   },
+  servers: [{ url: '/', description: 'This server' }],
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
   },
