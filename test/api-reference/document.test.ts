@@ -6,6 +6,7 @@ import { buildTestApp, type TestApp } from '../support/app.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is walked as plain JSON
 type Json = Record<string, any>;
+type ApiDocument = Exclude<Parameters<typeof SwaggerParser.validate>[0], string>;
 
 let t: TestApp;
 let doc: Json;
@@ -35,7 +36,7 @@ function collect(value: unknown, found: Json[] = []): Json[] {
 describe('the OpenAPI document is valid', () => {
   test('@apidevtools/swagger-parser validates it as OpenAPI 3.1', async () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
-    await SwaggerParser.validate(structuredClone(doc));
+    await SwaggerParser.validate(structuredClone(doc) as ApiDocument);
   });
 
   test('@redocly/openapi-core (recommended rules) finds no errors', async () => {
@@ -54,7 +55,7 @@ describe('the OpenAPI document is valid', () => {
   test('a broken document does fail the validator', async () => {
     const broken = structuredClone(doc);
     delete broken.paths['/health'].get.responses['200'].description;
-    await expect(SwaggerParser.validate(broken)).rejects.toThrow(/description/);
+    await expect(SwaggerParser.validate(broken as ApiDocument)).rejects.toThrow(/description/);
   });
 });
 
@@ -83,7 +84,7 @@ describe('the document is a contract a client can be generated from', () => {
           some: true,
         });
         for (const code of codes) {
-          expect(ERROR_CODES[code as keyof typeof ERROR_CODES]?.status).toBe(Number(status));
+          expect(ERROR_CODES[code as keyof typeof ERROR_CODES]?.status as number).toBe(Number(status));
           expect(response.description).toContain(`\`${code}\``);
         }
       }

@@ -118,7 +118,10 @@ async function compileAgainst(document: Json, name: string) {
   const { default: openapiTS, astToString } = await import('openapi-typescript');
   const dir = join(workdir, name);
   mkdirSync(dir, { recursive: true });
-  await Bun.write(join(dir, 'api.ts'), astToString(await openapiTS(structuredClone(document))));
+  await Bun.write(
+    join(dir, 'api.ts'),
+    astToString(await openapiTS(structuredClone(document) as Parameters<typeof openapiTS>[0])),
+  );
   await Bun.write(join(dir, 'client.ts'), CLIENT);
   await Bun.write(join(dir, 'misuse.ts'), MISUSE);
   await Bun.write(
