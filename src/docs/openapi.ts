@@ -38,7 +38,7 @@ const DOCUMENT_BASE = {
  * "Ask AI" agent (api.scalar.com through proxy.scalar.com), no cloud toolbar (Share, Deploy), no button
  * opening client.scalar.com. The spec URL is absolute, so `/api-docs/` works as well as `/api-docs`.
  */
-export const SCALAR_CONFIGURATION = {
+const SCALAR_CONFIGURATION = {
   url: SPEC_PATH,
   withDefaultFonts: false,
   proxyUrl: '',
@@ -50,19 +50,21 @@ export const SCALAR_CONFIGURATION = {
   hideDownloadButton: false,
 };
 
-// `<` is escaped so no value can close the script element.
+// `<` is escaped so no value can close the script element. The mount point is not `#api-reference`: the
+// bundle would also mount a second reference there, with the default (cloud) configuration.
 const PAGE = `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${DOCUMENT_BASE.info.title} reference</title>
+    <link rel="icon" href="data:," />
   </head>
   <body>
-    <div id="api-reference"></div>
+    <div id="reference"></div>
     <script src="${ASSET_PATH}"></script>
     <script>
-      Scalar.createApiReference('#api-reference', ${JSON.stringify(SCALAR_CONFIGURATION).replaceAll('<', '\\u003c')});
+      Scalar.createApiReference('#reference', ${JSON.stringify(SCALAR_CONFIGURATION).replaceAll('<', '\\u003c')});
     </script>
   </body>
 </html>

@@ -50,7 +50,7 @@ export function authController(container: Container) {
       },
       detail: {
         tags,
-        summary: 'Create an account (JSON, or multipart with an `avatar` file); emails a verification code',
+        summary: 'Create an account (JSON, or multipart with an avatar file); emails a verification code',
         description:
           'Patients give name, email, password and role; doctors also specialty, registrationNumber, ' +
           'consultationFeePaise and timezone (IANA), and may add bio and languages. Send JSON, or ' +

@@ -79,7 +79,7 @@ export function usersController(container: Container) {
         },
         detail: {
           tags,
-          summary: 'Replace my profile picture (multipart field `avatar`)',
+          summary: 'Replace my profile picture (multipart field avatar)',
           description:
             'A JPEG, PNG or WebP (judged by its bytes) of at most AVATAR_MAX_BYTES; the previous picture is ' +
             'removed once the new one is stored.',
