@@ -58,6 +58,10 @@ get /api-docs
 grep -q '/api-docs/assets/scalar.js' "$workdir.body" || fail "/api-docs does not reference the local Scalar bundle"
 grep -qE 'https?://cdn\.' "$workdir.body" && fail "/api-docs references a CDN"
 
+get /api-docs/
+[[ "$status" == 200 ]] || fail "/api-docs/ answered $status"
+grep -q '"url":"/api-docs/json"' "$workdir.body" || fail "/api-docs/ does not load the document by its absolute path"
+
 get /api-docs/assets/scalar.js
 [[ "$status" == 200 ]] || fail "/api-docs/assets/scalar.js answered $status"
 [[ "$(wc -c <"$workdir.body")" -gt 100000 ]] || fail "the Scalar bundle served by the binary is truncated"
@@ -65,7 +69,7 @@ get /api-docs/assets/scalar.js
 get /api-docs/json
 [[ "$status" == 200 ]] || fail "/api-docs/json answered $status"
 [[ "$type" == application/json* ]] || fail "/api-docs/json content type is $type"
-grep -q '"openapi":"3' "$workdir.body" || fail "/api-docs/json is not an OpenAPI document"
+grep -q '"openapi":"3.1' "$workdir.body" || fail "/api-docs/json is not an OpenAPI 3.1 document"
 grep -q '"/health"' "$workdir.body" || fail "/api-docs/json does not list /health"
 
 [[ -f "$workdir/data/healthvision.sqlite" ]] || fail "the embedded SQLite store was not created under ./data"
@@ -77,4 +81,4 @@ pid=""
 [[ "$code" == 0 ]] || fail "the binary exited with $code after SIGTERM"
 grep -q '"msg":"stopped"' "$log" || fail "no 'stopped' log line after SIGTERM"
 
-echo "check-binary: ok ($(du -h "$binary" | cut -f1) binary; /health, /api-docs, /api-docs/json served; clean exit on SIGTERM)"
+echo "check-binary: ok ($(du -h "$binary" | cut -f1) binary; /health, /api-docs, /api-docs/, /api-docs/json served; clean exit on SIGTERM)"

@@ -9,9 +9,9 @@ import { devMailboxController, devMediaController } from './modules/dev/dev.cont
 import { doctorsController, specialtiesController } from './modules/doctors/doctors.controller.ts';
 import { outboxController } from './modules/outbox/outbox.controller.ts';
 import { usersController } from './modules/users/users.controller.ts';
-import { ErrorEnvelope } from './shared/error-schema.ts';
 import { httpBasics } from './shared/http.ts';
 import { publicUrls } from './shared/public-urls.ts';
+import { errors } from './shared/route-docs.ts';
 
 /** Routes that take an avatar upload accept a body of the avatar limit plus room for the other fields. */
 export const uploadBodyLimits = (config: Container['config']): Record<string, number> => {
@@ -43,8 +43,12 @@ export function createApp(container: Container) {
     )
     .use(openApiDocs())
     .get('/health', () => ({ status: 'ok' as const }), {
-      response: { 200: t.Object({ status: t.Literal('ok') }) },
-      detail: { tags: ['System'], summary: 'Liveness: the process is up' },
+      response: { 200: t.Object({ status: t.Literal('ok') }, { description: 'The process is up' }) },
+      detail: {
+        tags: ['System'],
+        summary: 'Liveness: the process is up',
+        description: 'Answers without touching the store; for liveness probes.',
+      },
     })
     .get(
       '/ready',
@@ -60,8 +64,15 @@ export function createApp(container: Container) {
         }
       },
       {
-        response: { 200: t.Object({ status: t.Literal('ready') }), 503: ErrorEnvelope },
-        detail: { tags: ['System'], summary: 'Readiness: the store is reachable' },
+        response: {
+          200: t.Object({ status: t.Literal('ready') }, { description: 'The store answers' }),
+          ...errors('NOT_READY'),
+        },
+        detail: {
+          tags: ['System'],
+          summary: 'Readiness: the store is reachable',
+          description: 'Pings the store; for readiness probes and load balancers.',
+        },
       },
     )
     .use(devMediaController(container))

@@ -118,12 +118,9 @@ export function accepts<const Types extends readonly [MediaType, ...MediaType[]]
     }
     return type === 'application/json' ? request.json() : formToObject(await request.formData());
   };
-  // The name tells @elysiajs/swagger a JSON route's type. It also gives responses the request's types,
-  // so a multipart route is left to its default list rather than documenting multipart answers.
-  return {
-    parse:
-      types.length === 1 && types[0] === 'application/json' ? [parseAccepted, types[0]] : [parseAccepted],
-  };
+  // The names after the parser tell the OpenAPI generator the route's request types; the parser above
+  // answers every request first, so Elysia's own parsers for those names never run.
+  return { parse: [parseAccepted, ...types] };
 }
 
 const isPlain = (value: object): boolean => {

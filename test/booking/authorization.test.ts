@@ -201,12 +201,12 @@ describe('OpenAPI document', () => {
     ['get', '/api/v1/doctors', false, false, ['200', '422']],
     ['get', '/api/v1/doctors/{id}', false, false, ['200', '404', '422']],
     ['get', '/api/v1/doctors/{id}/slots', false, false, ['200', '404', '422']],
-    ['post', '/api/v1/doctors/me/slots', true, true, ['200', '201', '401', '403', '409', '422']],
+    ['post', '/api/v1/doctors/me/slots', true, true, ['200', '201', '401', '403', '413', '415', '422']],
     ['get', '/api/v1/doctors/me/slots', false, true, ['200', '401', '403', '422']],
     ['delete', '/api/v1/doctors/me/slots/{slotId}', false, true, ['204', '401', '403', '404', '409', '422']],
     ['post', '/api/v1/appointments', true, true, ['201', '401', '403', '404', '409', '422']],
     ['get', '/api/v1/appointments', false, true, ['200', '401', '403', '422']],
-    ['get', '/api/v1/appointments/{id}', false, true, ['200', '401', '403', '404', '422']],
+    ['get', '/api/v1/appointments/{id}', false, true, ['200', '401', '404', '422']],
     ['post', '/api/v1/appointments/{id}/cancel', false, true, ['200', '401', '403', '404', '409', '422']],
   ];
 

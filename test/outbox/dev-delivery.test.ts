@@ -123,10 +123,15 @@ describe('the outbox with the dev adapter', () => {
     );
     expect((await t.call('GET', '/api/v1/admin/outbox', { token: patient.accessToken })).status).toBe(403);
     expect((await t.call('GET', '/api/v1/admin/outbox/stats')).status).toBe(401);
-    const missing = await t.call('POST', '/api/v1/admin/outbox/no-such-record/retry', {
+    const malformed = await t.call('POST', '/api/v1/admin/outbox/no-such-record/retry', {
+      token: admin.accessToken,
+    });
+    expect(malformed.status).toBe(422);
+    const missing = await t.call('POST', `/api/v1/admin/outbox/${crypto.randomUUID()}/retry`, {
       token: admin.accessToken,
     });
     expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('OUTBOX_RECORD_NOT_FOUND');
     const sentId = first.body.items[0].id;
     const notFailed = await t.call('POST', `/api/v1/admin/outbox/${sentId}/retry`, {
       token: admin.accessToken,

@@ -25,7 +25,16 @@ test('the outbox admin routes are documented with their paths, summary, descript
   ]);
   expect(Object.keys(list.responses).sort()).toEqual(['200', '401', '403', '422']);
   expect(Object.keys(stats.responses).sort()).toEqual(['200', '401', '403']);
-  expect(Object.keys(retry.responses).sort()).toEqual(['200', '401', '403', '404', '409', '422']);
+  expect(Object.keys(retry.responses).sort()).toEqual([
+    '200',
+    '401',
+    '403',
+    '404',
+    '409',
+    '413',
+    '415',
+    '422',
+  ]);
   const item = list.responses['200'].content['application/json'].schema.properties.items.items;
   expect(Object.keys(item.properties).sort()).toEqual([
     'attempts',

@@ -1,9 +1,9 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
+import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
 import { Text } from '../../shared/text.ts';
-import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
 import { DoctorIdParams } from '../doctors/doctors.model.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
 
@@ -53,11 +53,18 @@ export function adminController(container: Container) {
           { additionalProperties: false },
         ),
         response: {
-          200: t.Object({ items: t.Array(PublicUser), nextCursor: t.Union([t.String(), t.Null()]) }),
-          ...authErrorResponses,
-          422: ErrorEnvelope,
+          200: t.Object(
+            { items: t.Array(PublicUser), nextCursor: t.Union([t.String(), t.Null()]) },
+            { description: 'A page of doctors; pass `nextCursor` as `cursor` for the next (null: no more)' },
+          ),
+          ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED'),
         },
-        detail: { tags, summary: 'Doctors by approval status (default pending), oldest first' },
+        detail: {
+          tags,
+          summary: 'Doctors by approval status (default pending), oldest first',
+          description:
+            'Admins review doctors from here: every account field but the password, up to 100 a page.',
+        },
       },
     )
     .post(
@@ -67,13 +74,20 @@ export function adminController(container: Container) {
         auth: ['admin'],
         params: DoctorIdParams,
         response: {
-          200: ReviewedDoctor,
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          200: described(ReviewedDoctor, 'The doctor, now approved: listed and bookable'),
+          ...errors(
+            ...ROLE_ERRORS,
+            ...BODY_ERRORS,
+            'VALIDATION_FAILED',
+            'DOCTOR_NOT_FOUND',
+            'ALREADY_REVIEWED',
+          ),
         },
-        detail: { tags, summary: 'Approve a pending doctor (emails them)' },
+        detail: {
+          tags,
+          summary: 'Approve a pending doctor (emails them)',
+          description: 'Each doctor is decided once; a second decision is 409 `ALREADY_REVIEWED`.',
+        },
       },
     )
     .post(
@@ -87,13 +101,18 @@ export function adminController(container: Container) {
         parse: ({ request }) => optionalJsonObject(request),
         body: RejectBody,
         response: {
-          200: ReviewedDoctor,
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          200: described(ReviewedDoctor, 'The doctor, now rejected'),
+          ...errors(...ROLE_ERRORS, ...JSON_BODY_ERRORS, 'DOCTOR_NOT_FOUND', 'ALREADY_REVIEWED'),
         },
-        detail: { tags, summary: 'Reject a pending doctor, with an optional reason (emails them)' },
+        detail: {
+          tags,
+          summary: 'Reject a pending doctor, with an optional reason (emails them)',
+          description:
+            'No body, or a JSON object with an optional `reason` (sent in the email). Each doctor is decided ' +
+            'once; a second decision is 409 `ALREADY_REVIEWED`.',
+          // The route parses its own (optional) body, so the generator cannot see its type.
+          requestBody: { required: false, content: { 'application/json': { schema: RejectBody } } },
+        },
       },
     );
 }

@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia';
 import type { Container } from '../../container.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { accepts } from '../../shared/http.ts';
-import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
+import { AUTH_ERRORS, authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
 import {
   AppointmentEnvelope,
   AppointmentIdParams,
@@ -42,11 +42,19 @@ export function appointmentsController(container: Container) {
         body: HoldBody,
         headers: IdempotencyHeaders,
         response: {
-          201: AppointmentEnvelope,
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          201: described(
+            AppointmentEnvelope,
+            'The hold: `pending_payment` until `holdExpiresAt` (or the first response again, on a replay)',
+          ),
+          ...errors(
+            ...ROLE_ERRORS,
+            ...JSON_BODY_ERRORS,
+            'SLOT_NOT_FOUND',
+            'SLOT_UNAVAILABLE',
+            'TOO_MANY_HOLDS',
+            'IDEMPOTENCY_KEY_IN_PROGRESS',
+            'IDEMPOTENCY_KEY_REUSED',
+          ),
         },
         detail: {
           tags,
@@ -69,8 +77,18 @@ export function appointmentsController(container: Container) {
       {
         auth: ['patient', 'doctor'],
         query: AppointmentsQuery,
-        response: { 200: AppointmentPage, ...authErrorResponses, 422: ErrorEnvelope },
-        detail: { tags, summary: 'My appointments (a doctor: those with me), newest first' },
+        response: {
+          200: described(
+            AppointmentPage,
+            'A page of appointments; pass `nextCursor` as `cursor` for the next',
+          ),
+          ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED'),
+        },
+        detail: {
+          tags,
+          summary: 'My appointments (a doctor: those with me), newest first',
+          description: 'Optionally of one `status`; up to 100 a page (default 20). Admins are refused (403).',
+        },
       },
     )
     .get(
@@ -81,8 +99,15 @@ export function appointmentsController(container: Container) {
       {
         auth: true,
         params: AppointmentIdParams,
-        response: { 200: AppointmentEnvelope, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
-        detail: { tags, summary: 'One appointment: its patient, its doctor or an admin' },
+        response: {
+          200: described(AppointmentEnvelope, 'The appointment'),
+          ...errors(...AUTH_ERRORS, 'VALIDATION_FAILED', 'APPOINTMENT_NOT_FOUND'),
+        },
+        detail: {
+          tags,
+          summary: 'One appointment: its patient, its doctor or an admin',
+          description: 'Anyone else gets 404, as for a missing one.',
+        },
       },
     )
     .post(
@@ -94,13 +119,22 @@ export function appointmentsController(container: Container) {
         auth: ['patient'],
         params: AppointmentIdParams,
         response: {
-          200: AppointmentEnvelope,
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          200: described(AppointmentEnvelope, 'The appointment, now `cancelled`'),
+          ...errors(
+            ...ROLE_ERRORS,
+            ...BODY_ERRORS,
+            'VALIDATION_FAILED',
+            'APPOINTMENT_NOT_FOUND',
+            'APPOINTMENT_NOT_CANCELLABLE',
+          ),
         },
-        detail: { tags, summary: 'Cancel my unpaid hold; the slot reopens at once' },
+        detail: {
+          tags,
+          summary: 'Cancel my unpaid hold; the slot reopens at once',
+          description:
+            'Only a `pending_payment` hold can be cancelled; a lapsed, paid or cancelled one is 409 ' +
+            '`APPOINTMENT_NOT_CANCELLABLE` with `details.status`.',
+        },
       },
     );
 }

@@ -119,7 +119,8 @@ export const Appointment = t.Object(
     startsAt: Instant,
     endsAt: Instant,
     status: AppointmentStatusParam,
-    feePaise: t.Integer({ description: "The doctor's fee at hold time, in paise" }),
+    // TypeBox's own Integer: Elysia's `t.Integer` is `numeric text | integer`, documented as `string | number`.
+    feePaise: Type.Integer({ description: "The doctor's fee at hold time, in paise" }),
     holdExpiresAt: t.String({ description: 'ISO 8601 instant, UTC: pay before it or the hold lapses' }),
     reason: t.Optional(t.String()),
     createdAt: Instant,

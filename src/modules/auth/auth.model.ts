@@ -203,7 +203,7 @@ export const TokenPairResponse = t.Object(
     accessToken: t.String({ description: 'JWT (HS256), send as `Authorization: Bearer <token>`' }),
     refreshToken: t.String({ description: 'Opaque; exchange at /auth/refresh, each one works once' }),
     tokenType: t.Literal('Bearer'),
-    expiresIn: t.Integer({ description: 'Access token lifetime in seconds' }),
+    expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
     user: PublicUser,
   },
   { title: 'TokenPair' },

@@ -1,14 +1,19 @@
 import { Elysia } from 'elysia';
 import type { Container } from '../../container.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { AppError } from '../../shared/errors.ts';
+import { errors } from '../../shared/route-docs.ts';
 import type { Role } from '../users/users.model.ts';
 import type { AuthUser } from './tokens.service.ts';
 
 export type { AuthUser };
 
-/** Spread into a route's `response` so the OpenAPI page shows the answers the auth macro can give. */
-export const authErrorResponses = { 401: ErrorEnvelope, 403: ErrorEnvelope } as const;
+/** The codes `{ auth: true }` can answer, for a route's `errors(...)`. */
+export const AUTH_ERRORS = ['UNAUTHORIZED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'SESSION_REVOKED'] as const;
+/** The codes `{ auth: [roles] }` can answer: the above, and 403 for another role. */
+export const ROLE_ERRORS = [...AUTH_ERRORS, 'FORBIDDEN'] as const;
+
+/** The answers of the role-checking macro alone; routes with more codes use `errors(...ROLE_ERRORS, ...)`. */
+export const authErrorResponses = errors(...ROLE_ERRORS);
 
 /** OpenAPI: no credentials, or a bearer token. */
 const OPTIONAL_BEARER: Record<string, string[]>[] = [{}, { bearer: [] }];

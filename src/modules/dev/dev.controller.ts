@@ -2,8 +2,8 @@ import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
 import { DEV_AVATAR_ROUTE, DevAvatarProvider } from '../../providers/avatars/dev.ts';
 import { DevEmailProvider } from '../../providers/email/dev.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { NotFoundError } from '../../shared/errors.ts';
+import { errors } from '../../shared/route-docs.ts';
 
 const DevMessage = t.Object({
   to: t.String(),
@@ -42,8 +42,20 @@ export function devMailboxController(container: Container) {
     }),
     {
       query: t.Object({ to: t.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false }),
-      response: { 200: t.Object({ messages: t.Array(DevMessage) }), 422: ErrorEnvelope },
-      detail: { tags: ['Dev'], summary: 'Messages the dev email provider kept for an address, newest first' },
+      response: {
+        200: t.Object(
+          { messages: t.Array(DevMessage) },
+          { description: 'The messages sent to the address, newest first (none: an empty list)' },
+        ),
+        ...errors('VALIDATION_FAILED'),
+      },
+      detail: {
+        tags: ['Dev'],
+        summary: 'Messages the dev email provider kept for an address, newest first',
+        description:
+          'Only with EMAIL_PROVIDER=dev (never in production; otherwise this route does not exist): read the ' +
+          'verification and reset codes here instead of an inbox.',
+      },
     },
   );
 }
@@ -69,8 +81,26 @@ export function devMediaController(container: Container) {
     },
     {
       params: t.Object({ file: t.String({ maxLength: 120 }) }),
-      response: { 200: t.File(), 404: ErrorEnvelope },
-      detail: { tags: ['Dev'], summary: 'A profile picture kept by the dev avatar provider' },
+      response: {
+        200: t.File({ description: 'The picture (image/jpeg, image/png or image/webp)' }),
+        ...errors('VALIDATION_FAILED', 'NOT_FOUND'),
+      },
+      detail: {
+        tags: ['Dev'],
+        summary: 'A profile picture kept by the dev avatar provider',
+        description: 'Only with AVATAR_PROVIDER=dev: the files behind the `avatarUrl`s it hands out.',
+        responses: {
+          200: {
+            description: 'The picture',
+            content: Object.fromEntries(
+              ['image/jpeg', 'image/png', 'image/webp'].map((type) => [
+                type,
+                { schema: { type: 'string', format: 'binary' } },
+              ]),
+            ),
+          },
+        },
+      },
     },
   );
 }

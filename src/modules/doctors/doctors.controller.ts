@@ -1,8 +1,8 @@
-import { Elysia, t } from 'elysia';
+import { Elysia } from 'elysia';
 import type { Container } from '../../container.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { accepts } from '../../shared/http.ts';
-import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS, noContent } from '../../shared/route-docs.ts';
+import { authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
 import { DoctorEnvelope, DoctorIdParams, DoctorPage, DoctorsQuery, SpecialtyList } from './doctors.model.ts';
 import {
   CreateSlotsBody,
@@ -25,8 +25,15 @@ export function doctorsController(container: Container) {
     .use(authPlugin(container))
     .get('', ({ query }) => doctors.list(query), {
       query: DoctorsQuery,
-      response: { 200: DoctorPage, 422: ErrorEnvelope },
-      detail: { tags, summary: 'Approved doctors by name; filter by exact specialty or part of the name' },
+      response: {
+        200: described(DoctorPage, 'A page of approved doctors; pass `nextCursor` as `cursor` for the next'),
+        ...errors('VALIDATION_FAILED'),
+      },
+      detail: {
+        tags,
+        summary: 'Approved doctors by name; filter by specialty (any case) or part of the name',
+        description: 'Public. Only approved doctors are listed; up to 100 a page (default 20).',
+      },
     })
     .post(
       '/me/slots',
@@ -45,11 +52,12 @@ export function doctorsController(container: Container) {
         ...accepts('application/json'),
         body: CreateSlotsBody,
         response: {
-          200: CreateSlotsResponse,
-          201: CreateSlotsResponse,
-          ...authErrorResponses,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          200: described(CreateSlotsResponse, 'Nothing was created: each slot skipped, with its reason'),
+          201: described(
+            CreateSlotsResponse,
+            'Slots were created: those, and each one skipped with its reason (IN_PAST, BEYOND_HORIZON, OVERLAP, DST_GAP)',
+          ),
+          ...errors(...ROLE_ERRORS, ...JSON_BODY_ERRORS, 'DOCTOR_NOT_APPROVED'),
         },
         detail: {
           tags,
@@ -71,10 +79,19 @@ export function doctorsController(container: Container) {
       {
         auth: ['doctor'],
         query: OwnSlotsQuery,
-        response: { 200: OwnSlotPage, ...authErrorResponses, 422: ErrorEnvelope },
+        response: {
+          200: described(
+            OwnSlotPage,
+            'A page of my slots, ascending; pass `nextCursor` as `cursor` for the next',
+          ),
+          ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED'),
+        },
         detail: {
           tags,
           summary: 'My slots in a time range (default: the next 30 days), with their state',
+          description:
+            'Open, held and booked slots, optionally of one `status`; up to 500 a page. `from`/`to` are UTC ' +
+            "instants or calendar dates (that whole day in the doctor's time zone).",
         },
       },
     )
@@ -88,19 +105,28 @@ export function doctorsController(container: Container) {
         auth: ['doctor'],
         params: SlotIdParams,
         response: {
-          204: t.Void(),
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          204: noContent('The slot is deleted'),
+          ...errors(...ROLE_ERRORS, ...BODY_ERRORS, 'VALIDATION_FAILED', 'SLOT_NOT_FOUND', 'SLOT_NOT_FREE'),
         },
-        detail: { tags, summary: 'Delete one of my open slots (409 when held or booked)' },
+        detail: {
+          tags,
+          summary: 'Delete one of my open slots (409 when held or booked)',
+          description: "Only an open slot can go; someone else's slot is 404 like a missing one.",
+        },
       },
     )
     .get('/:id', async ({ params }) => ({ doctor: await doctors.profile(params.id) }), {
       params: DoctorIdParams,
-      response: { 200: DoctorEnvelope, 404: ErrorEnvelope, 422: ErrorEnvelope },
-      detail: { tags, summary: 'Public profile of an approved doctor' },
+      response: {
+        200: described(DoctorEnvelope, "The doctor's public profile"),
+        ...errors('VALIDATION_FAILED', 'DOCTOR_NOT_FOUND'),
+      },
+      detail: {
+        tags,
+        summary: 'Public profile of an approved doctor',
+        description:
+          'Public: name, picture, specialty, fee, time zone, bio and languages; no contact details.',
+      },
     })
     .get(
       '/:id/slots',
@@ -111,10 +137,20 @@ export function doctorsController(container: Container) {
       {
         params: DoctorIdParams,
         query: PublicSlotsQuery,
-        response: { 200: PublicSlotPage, 404: ErrorEnvelope, 422: ErrorEnvelope },
+        response: {
+          200: described(
+            PublicSlotPage,
+            'A page of bookable slots; pass `nextCursor` as `cursor` for the next',
+          ),
+          ...errors('VALIDATION_FAILED', 'DOCTOR_NOT_FOUND'),
+        },
         detail: {
           tags,
           summary: 'Bookable slots of an approved doctor, ascending (default: the next 30 days)',
+          description:
+            'Public. Open slots, and held ones whose hold has lapsed, starting in `[from, to)`; up to 500 a page. ' +
+            '`from`/`to` are UTC instants or calendar dates (`YYYY-MM-DD`): a date is that whole day in the ' +
+            "doctor's time zone, the `to` day included.",
         },
       },
     );
@@ -124,7 +160,9 @@ export function doctorsController(container: Container) {
 export function specialtiesController(container: Container) {
   const { doctors } = container;
   return new Elysia({ name: 'specialties-controller' }).get('/specialties', () => doctors.specialties(), {
-    response: { 200: SpecialtyList },
+    response: {
+      200: described(SpecialtyList, 'Specialties of approved doctors with how many offer each, by name'),
+    },
     detail: {
       tags,
       summary: 'Specialties of approved doctors, by name, with how many practise each',

@@ -1,4 +1,4 @@
-import type { Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import type { DoctorProfile, UserDoc } from '../users/users.model.ts';
@@ -13,7 +13,8 @@ export const PublicDoctor = t.Object(
     name: t.String(),
     avatarUrl: t.Optional(t.String()),
     specialty: t.String(),
-    consultationFeePaise: t.Integer({ description: 'Fee per consultation, in paise' }),
+    // TypeBox's own Integer: Elysia's `t.Integer` is `numeric text | integer`, documented as `string | number`.
+    consultationFeePaise: Type.Integer({ description: 'Fee per consultation, in paise' }),
     timezone: t.String({ description: 'IANA zone the doctor works in' }),
     bio: t.Optional(t.String()),
     languages: t.Optional(t.Array(t.String())),

@@ -1,10 +1,11 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
-import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { ID_PATTERN } from '../../shared/ids.ts';
+import { BODY_ERRORS, described, errors } from '../../shared/route-docs.ts';
+import { authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
 import { OutboxItem, OutboxListQuery, OutboxPage, OutboxStats } from './outbox.model.ts';
 
-const RecordParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+const RecordParams = t.Object({ id: t.String({ pattern: ID_PATTERN }) });
 const tags = ['Admin'];
 
 /** The outbox for admins: metadata only, never a body; failed records can be sent again. */
@@ -22,7 +23,13 @@ export function outboxController(container: Container) {
       {
         auth: ['admin'],
         query: OutboxListQuery,
-        response: { 200: OutboxPage, ...authErrorResponses, 422: ErrorEnvelope },
+        response: {
+          200: described(
+            OutboxPage,
+            'A page of outbox records (metadata only); pass `nextCursor` as `cursor`',
+          ),
+          ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED'),
+        },
         detail: {
           tags,
           summary: 'Outbox records, newest first',
@@ -33,7 +40,10 @@ export function outboxController(container: Container) {
     )
     .get('/outbox/stats', () => outbox.stats(), {
       auth: ['admin'],
-      response: { 200: OutboxStats, ...authErrorResponses },
+      response: {
+        200: described(OutboxStats, 'Counts by status and the age of the oldest queued record'),
+        ...errors(...ROLE_ERRORS),
+      },
       detail: {
         tags,
         summary: 'Outbox counts by status and the age of the oldest queued record',
@@ -48,17 +58,21 @@ export function outboxController(container: Container) {
         auth: ['admin'],
         params: RecordParams,
         response: {
-          200: t.Object({ record: OutboxItem }),
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          409: ErrorEnvelope,
-          422: ErrorEnvelope,
+          200: described(t.Object({ record: OutboxItem }), 'The record, queued again and due now'),
+          ...errors(
+            ...ROLE_ERRORS,
+            ...BODY_ERRORS,
+            'VALIDATION_FAILED',
+            'OUTBOX_RECORD_NOT_FOUND',
+            'OUTBOX_NOT_FAILED',
+            'OUTBOX_BODY_ERASED',
+          ),
         },
         detail: {
           tags,
           summary: 'Send a failed outbox record again',
           description:
-            'Moves a `failed` record back to `queued`, due now with a fresh count of attempts, and wakes the deliverer. 409 `OUTBOX_NOT_FAILED` for a record in any other status; 409 `OUTBOX_BODY_ERASED` for a failed record that held a one-time code, whose body was erased; 404 for an unknown id.',
+            'Moves a `failed` record back to `queued`, due now with a fresh count of attempts, and wakes the deliverer. 409 `OUTBOX_NOT_FAILED` for a record in any other status; 409 `OUTBOX_BODY_ERASED` for a failed record that held a one-time code, whose body was erased; 404 `OUTBOX_RECORD_NOT_FOUND` for an unknown id.',
         },
       },
     );

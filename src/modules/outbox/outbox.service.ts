@@ -84,7 +84,7 @@ export class OutboxService {
     const requeued = await this.repo.requeue(id, this.clock.now());
     if (!requeued) {
       const current = await this.repo.findById(id);
-      if (!current) throw new NotFoundError('No such outbox record');
+      if (!current) throw new NotFoundError('No such outbox record', 'OUTBOX_RECORD_NOT_FOUND');
       if (current.status !== 'failed') {
         throw new ConflictError(
           'OUTBOX_NOT_FAILED',

@@ -1,10 +1,10 @@
 import { Elysia, t } from 'elysia';
 import type { Container } from '../../container.ts';
-import { ErrorEnvelope } from '../../shared/error-schema.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { accepts } from '../../shared/http.ts';
+import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
 import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
-import { authErrorResponses, authPlugin } from '../auth/auth.plugin.ts';
+import { AUTH_ERRORS, authPlugin } from '../auth/auth.plugin.ts';
 
 /** Only these can change through the API; role, email, verification, approval, wallet and ids never. */
 export const ProfilePatchBody = t.Object(
@@ -42,15 +42,33 @@ export function usersController(container: Container) {
     .use(authPlugin(container))
     .get('/me', async ({ user }) => ({ user: await profiles.get(user.id) }), {
       auth: true,
-      response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope },
-      detail: { tags, summary: 'My profile' },
+      response: {
+        200: described(UserResponse, 'My account'),
+        ...errors(...AUTH_ERRORS, 'NOT_FOUND'),
+      },
+      detail: {
+        tags,
+        summary: 'My profile',
+        description:
+          'The signed-in account with its private fields: email, phone, wallet balance and, for doctors, the ' +
+          'practice profile and approval status.',
+      },
     })
     .patch('/me', async ({ user, body }) => ({ user: await profiles.update(user.id, editable(body)) }), {
       auth: true,
       ...accepts('application/json'),
       body: ProfilePatchBody,
-      response: { 200: UserResponse, ...authErrorResponses, 404: ErrorEnvelope, 422: ErrorEnvelope },
-      detail: { tags, summary: 'Change my name, phone or (doctors) practice details' },
+      response: {
+        200: described(UserResponse, 'My account after the change'),
+        ...errors(...AUTH_ERRORS, ...JSON_BODY_ERRORS, 'NOT_FOUND'),
+      },
+      detail: {
+        tags,
+        summary: 'Change my name, phone or (doctors) practice details',
+        description:
+          'Send at least one field. Role, email, verification, approval, wallet and ids never change here; ' +
+          'practice details are for doctors only (422 for anyone else).',
+      },
     })
     .put(
       '/me/avatar',
@@ -63,15 +81,25 @@ export function usersController(container: Container) {
           { additionalProperties: false },
         ),
         response: {
-          200: UserResponse,
-          ...authErrorResponses,
-          404: ErrorEnvelope,
-          413: ErrorEnvelope,
-          415: ErrorEnvelope,
-          422: ErrorEnvelope,
-          502: ErrorEnvelope,
+          200: described(UserResponse, 'My account with its new `avatarUrl`'),
+          ...errors(
+            ...AUTH_ERRORS,
+            ...BODY_ERRORS,
+            'MALFORMED_BODY',
+            'VALIDATION_FAILED',
+            'NOT_FOUND',
+            'AVATAR_TOO_LARGE',
+            'UNSUPPORTED_IMAGE',
+            'AVATAR_UPLOAD_FAILED',
+          ),
         },
-        detail: { tags, summary: 'Replace my profile picture (multipart field `avatar`)' },
+        detail: {
+          tags,
+          summary: 'Replace my profile picture (multipart field avatar)',
+          description:
+            'A JPEG, PNG or WebP (judged by its bytes) of at most AVATAR_MAX_BYTES; the previous picture is ' +
+            'removed once the new one is stored.',
+        },
       },
     );
 }

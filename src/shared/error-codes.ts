@@ -1,0 +1,74 @@
+/**
+ * Every error code the API answers, with its status and what it means to a client. Routes list the codes
+ * they can answer with `errors(...)` (route-docs.ts), which builds their documented error responses.
+ */
+export const ERROR_CODES = {
+  UNAUTHORIZED: { status: 401, meaning: 'No bearer access token was sent (or it is malformed)' },
+  INVALID_TOKEN: { status: 401, meaning: 'The access token is not one of ours' },
+  TOKEN_EXPIRED: { status: 401, meaning: 'The access token has expired: refresh it' },
+  SESSION_REVOKED: { status: 401, meaning: 'The session was signed out: sign in again' },
+  INVALID_CREDENTIALS: { status: 401, meaning: 'The email or password is incorrect' },
+  INVALID_REFRESH_TOKEN: {
+    status: 401,
+    meaning: 'The refresh token is unknown, expired or its session ended',
+  },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    meaning: 'The refresh token was already used; its session is now signed out',
+  },
+  FORBIDDEN: { status: 403, meaning: 'Signed in with a role that cannot do this' },
+  EMAIL_NOT_VERIFIED: { status: 403, meaning: 'The password is right but the email is not verified yet' },
+  DOCTOR_NOT_APPROVED: { status: 403, meaning: 'Only a doctor an admin has approved can do this' },
+  NOT_FOUND: { status: 404, meaning: 'No such resource (or route)' },
+  DOCTOR_NOT_FOUND: { status: 404, meaning: 'No approved doctor has this id' },
+  SLOT_NOT_FOUND: { status: 404, meaning: 'No such slot (of this doctor)' },
+  APPOINTMENT_NOT_FOUND: { status: 404, meaning: 'No such appointment that you may see' },
+  OUTBOX_RECORD_NOT_FOUND: { status: 404, meaning: 'No outbox record has this id' },
+  EMAIL_TAKEN: { status: 409, meaning: 'An account with this email already exists' },
+  ALREADY_REVIEWED: { status: 409, meaning: 'The doctor was already approved or rejected' },
+  OUTBOX_NOT_FAILED: { status: 409, meaning: 'Only a failed outbox record can be retried' },
+  OUTBOX_BODY_ERASED: {
+    status: 409,
+    meaning: 'The failed record held a one-time code whose body was erased; it cannot be sent again',
+  },
+  SLOT_UNAVAILABLE: { status: 409, meaning: 'The slot is held or booked by someone else' },
+  TOO_MANY_HOLDS: { status: 409, meaning: 'You already hold the most unpaid appointments allowed' },
+  SLOT_NOT_FREE: { status: 409, meaning: 'The slot is held or booked and cannot be deleted' },
+  APPOINTMENT_NOT_CANCELLABLE: {
+    status: 409,
+    meaning: 'Only an unpaid hold can be cancelled; `details.status` is its state',
+  },
+  IDEMPOTENCY_KEY_IN_PROGRESS: {
+    status: 409,
+    meaning: 'A request with this Idempotency-Key is still running: retry after `Retry-After` seconds',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is larger than this route takes' },
+  AVATAR_TOO_LARGE: { status: 413, meaning: 'The picture is larger than `details.maxBytes`' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The Content-Type is not one this route takes' },
+  UNSUPPORTED_IMAGE: { status: 415, meaning: 'The picture is not a JPEG, PNG or WebP image (by its bytes)' },
+  VALIDATION_FAILED: {
+    status: 422,
+    meaning: 'A field is missing or invalid; `details.issues` lists `{ path, message }`',
+  },
+  MALFORMED_BODY: { status: 422, meaning: 'The body is not valid JSON (or not a JSON object)' },
+  OTP_INVALID: { status: 422, meaning: 'The code is wrong; `details.attemptsLeft` tries remain' },
+  OTP_EXPIRED: { status: 422, meaning: 'The code expired or was used: request a new one' },
+  OTP_LOCKED: {
+    status: 422,
+    meaning: 'Too many wrong codes (`details.attemptsLeft` is 0): request a new one',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    meaning: 'This Idempotency-Key was used with another request: use a new key',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    meaning: 'Too many requests: retry after `Retry-After` seconds (also `details.retryAfterSeconds`)',
+  },
+  INTERNAL: { status: 500, meaning: 'Something went wrong on our side; the log has the request id' },
+  AVATAR_UPLOAD_FAILED: { status: 502, meaning: 'The picture could not be stored: try again later' },
+  NOT_READY: { status: 503, meaning: 'The store is not reachable' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorStatus<C extends ErrorCode> = (typeof ERROR_CODES)[C]['status'];
