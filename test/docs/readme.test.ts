@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstCardiologist } from '../../docs/examples/eden-client.ts';
+import { ERROR_CODES } from '../../src/shared/error-codes.ts';
 import { ServerProcess } from '../lifecycle/server-process.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
@@ -104,6 +105,23 @@ describe('the README typed client (Eden Treaty)', () => {
     expect(result).toEqual({ me: 'Meera Iyer', doctor: 'Dr Vikram Sen' });
     await expect(firstCardiologist(baseUrl, patient.email, 'wrong-password')).rejects.toThrow(
       'sign-in failed: 401',
+    );
+  });
+});
+
+describe('the README error table', () => {
+  test('lists every error code the API answers, with its status', () => {
+    const rows = new Map<string, number>();
+    for (const line of README.split('\n')) {
+      const row = line.match(/^\| (\d{3}) \| (.+?) \|/);
+      if (!row) continue;
+      for (const code of row[2]!.matchAll(/`([A-Z_]+)`/g)) rows.set(code[1]!, Number(row[1]));
+    }
+    const documented = Object.fromEntries(
+      Object.keys(ERROR_CODES).map((code) => [code, rows.get(code) ?? 'missing']),
+    );
+    expect(documented).toEqual(
+      Object.fromEntries(Object.entries(ERROR_CODES).map(([c, e]) => [c, e.status])),
     );
   });
 });
