@@ -1,5 +1,4 @@
-import { type AppointmentEmailData, appointmentSummary } from './appointment.ts';
-import { calendarInvite } from './calendar-invite.ts';
+import { type AppointmentEmailData, appointmentInvite } from './appointment.ts';
 import { formatInZone, p, renderEmail } from './layout.ts';
 
 /** A booking is confirmed; the invite adds it to the reader's calendar. */
@@ -13,19 +12,6 @@ export function appointmentBookedEmail(data: AppointmentEmailData) {
       p`Your consultation with ${counterpart.name} is confirmed for ${when}.`,
       p`The attached invite adds it to your calendar.`,
     ],
-    attachments: [
-      calendarInvite({
-        appointmentId: appointment.id,
-        sequence: appointment.sequence,
-        method: 'REQUEST',
-        startsAt: appointment.startsAt,
-        endsAt: appointment.endsAt,
-        summary: appointmentSummary(counterpart),
-        description: `Consultation with ${counterpart.name}`,
-        organizer: data.organizer,
-        attendee: reader,
-        stampedAt: data.at,
-      }),
-    ],
+    attachments: [appointmentInvite(data, 'REQUEST')],
   });
 }

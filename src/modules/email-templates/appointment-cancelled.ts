@@ -1,5 +1,4 @@
-import { type AppointmentEmailData, appointmentSummary } from './appointment.ts';
-import { calendarInvite } from './calendar-invite.ts';
+import { type AppointmentEmailData, appointmentInvite } from './appointment.ts';
 import { formatInZone, p, renderEmail } from './layout.ts';
 
 /** An appointment was cancelled; the METHOD:CANCEL invite removes it from the calendar. */
@@ -14,19 +13,6 @@ export function appointmentCancelledEmail(data: AppointmentEmailData & { reason?
       ...(data.reason ? [p`Reason: ${data.reason}`] : []),
       p`The attached notice removes it from your calendar.`,
     ],
-    attachments: [
-      calendarInvite({
-        appointmentId: appointment.id,
-        sequence: appointment.sequence,
-        method: 'CANCEL',
-        startsAt: appointment.startsAt,
-        endsAt: appointment.endsAt,
-        summary: appointmentSummary(counterpart),
-        description: `Consultation with ${counterpart.name} (cancelled)`,
-        organizer: data.organizer,
-        attendee: reader,
-        stampedAt: data.at,
-      }),
-    ],
+    attachments: [appointmentInvite(data, 'CANCEL')],
   });
 }

@@ -1,5 +1,4 @@
-import { type AppointmentEmailData, appointmentSummary } from './appointment.ts';
-import { calendarInvite } from './calendar-invite.ts';
+import { type AppointmentEmailData, appointmentInvite } from './appointment.ts';
 import { formatInZone, p, renderEmail } from './layout.ts';
 
 /** An appointment moved to another time; the invite (same UID, higher SEQUENCE) updates the calendar. */
@@ -14,19 +13,6 @@ export function appointmentMovedEmail(data: AppointmentEmailData & { previousSta
       p`Your consultation with ${counterpart.name} moved from ${before} to ${when}.`,
       p`The attached invite updates your calendar.`,
     ],
-    attachments: [
-      calendarInvite({
-        appointmentId: appointment.id,
-        sequence: appointment.sequence,
-        method: 'REQUEST',
-        startsAt: appointment.startsAt,
-        endsAt: appointment.endsAt,
-        summary: appointmentSummary(counterpart),
-        description: `Consultation with ${counterpart.name}`,
-        organizer: data.organizer,
-        attendee: reader,
-        stampedAt: data.at,
-      }),
-    ],
+    attachments: [appointmentInvite(data, 'REQUEST')],
   });
 }

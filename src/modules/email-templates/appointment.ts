@@ -1,4 +1,4 @@
-import type { Party } from './calendar-invite.ts';
+import { calendarInvite, type Party } from './calendar-invite.ts';
 
 /** What every appointment email knows: who reads it, in which zone, and the appointment. */
 export interface AppointmentEmailData {
@@ -14,3 +14,18 @@ export interface AppointmentEmailData {
 
 export const appointmentSummary = (counterpart: Party): string =>
   `HealthVision consultation with ${counterpart.name}`;
+
+/** The appointment's invite for its reader: one UID per appointment, the change's SEQUENCE and method. */
+export const appointmentInvite = (data: AppointmentEmailData, method: 'REQUEST' | 'CANCEL') =>
+  calendarInvite({
+    appointmentId: data.appointment.id,
+    sequence: data.appointment.sequence,
+    method,
+    startsAt: data.appointment.startsAt,
+    endsAt: data.appointment.endsAt,
+    summary: appointmentSummary(data.counterpart),
+    description: `Consultation with ${data.counterpart.name}${method === 'CANCEL' ? ' (cancelled)' : ''}`,
+    organizer: data.organizer,
+    attendee: data.reader,
+    stampedAt: data.at,
+  });
