@@ -6,8 +6,8 @@ import { identifyRequest, pathOf, requestMetaOf } from './http/request-id.ts';
 import { cacheHeadersFor, SECURITY_HEADERS } from './http/security-headers.ts';
 import type { Logger } from './logger.ts';
 
-export { type ErrorBody, errorResponse } from './http/error-envelope.ts';
-export { accepts, type MediaType, mediaTypeOf, unsupportedMediaType } from './http/media-types.ts';
+// What controllers use, from where they have always imported it.
+export { accepts, mediaTypeOf, unsupportedMediaType } from './http/media-types.ts';
 
 /**
  * Cross-cutting HTTP behaviour in one plugin, one file per job under `http/`: request ids, security

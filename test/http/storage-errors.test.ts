@@ -186,3 +186,22 @@ describe('storage errors stay inside', () => {
     }
   });
 });
+
+describe('the generic 500', () => {
+  test('whatever is thrown, Error or not, answers the same body; the log keeps what was thrown', async () => {
+    const { toErrorResponse } = await import('../../src/shared/http/error-envelope.ts');
+    for (const [thrown, logged] of [
+      [new TypeError('x is undefined'), { name: 'TypeError', message: 'x is undefined' }],
+      ['a string', 'a string'],
+    ] as const) {
+      const requestId = crypto.randomUUID();
+      const response = toErrorResponse({ code: 'UNKNOWN', error: thrown, requestId }, t.logger);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({
+        error: { code: 'INTERNAL', message: 'Something went wrong on our side', details: { requestId } },
+      });
+      const line = t.logger.lines.find((l) => l.msg === 'unhandled error' && l.requestId === requestId);
+      expect(line?.error).toEqual(typeof logged === 'string' ? logged : expect.objectContaining(logged));
+    }
+  });
+});
