@@ -1,7 +1,7 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
-import { DocumentValidationError, type FieldIssue, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, keysetFilter, normalizeSort } from './cursor.ts';
+import { type DocumentIssue, DocumentValidationError, QueryError } from './errors.ts';
 import { FilterRules, nestedPaths } from './filter-rules.ts';
 import { checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
 import type {
@@ -183,13 +183,13 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
   }
 
   private validateUpdate(update: Update): void {
-    const issues: FieldIssue[] = [];
+    const issues: DocumentIssue[] = [];
     const seen = new Set<string>();
     const operators = Object.keys(update);
-    if (operators.length === 0) throw new ValidationError('An update needs at least one operator');
+    if (operators.length === 0) throw new QueryError('An update needs at least one operator');
     for (const op of operators) {
       if (!['$set', '$unset', '$inc', '$push'].includes(op)) {
-        throw new ValidationError(`Unsupported update operator ${op}`);
+        throw new QueryError(`Unsupported update operator ${op}`);
       }
       const fields = (update as Record<string, Record<string, unknown>>)[op] ?? {};
       for (const [path, value] of Object.entries(fields)) {

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { QueryError } from './errors.ts';
 import { kindOf, schemasAt } from './schema.ts';
 import type { Filter } from './types.ts';
 
@@ -34,7 +35,7 @@ const isOps = (value: unknown): value is Record<string, unknown> =>
  * Refuses, for every engine alike, the filters the engines would answer differently: an empty `$and` or
  * `$or` (true or false on SQLite, an error on MongoDB), and a string compared with a Date field or a Date
  * with a field that holds no dates (SQLite stores dates as ISO strings and would match; MongoDB compares
- * BSON types and never does). These are programmer errors, so they throw plain errors.
+ * BSON types and never does). These are programmer errors, so they throw `QueryError`s.
  */
 export class FilterRules {
   private readonly kinds = new Map<string, FieldKinds>();
@@ -50,7 +51,7 @@ export class FilterRules {
       if (value === undefined) continue;
       if (key === '$and' || key === '$or') {
         if (!Array.isArray(value) || value.length === 0) {
-          throw new Error(
+          throw new QueryError(
             `Filter on ${this.collection}: ${key} needs a non-empty array of filters (an empty one means different things on SQLite and MongoDB)`,
           );
         }
@@ -74,12 +75,12 @@ export class FilterRules {
     const kinds = this.kindsAt(path);
     if (!kinds.known) return;
     if (typeof value === 'string' && kinds.date && !kinds.string) {
-      throw new Error(
+      throw new QueryError(
         `Filter on ${this.collection}.${path} compares a Date field with a string; pass a Date (MongoDB never matches a string against a date)`,
       );
     }
     if (value instanceof Date && !kinds.date) {
-      throw new Error(
+      throw new QueryError(
         `Filter on ${this.collection}.${path} compares a field that holds no dates with a Date (SQLite would match its ISO string, MongoDB never)`,
       );
     }

@@ -4,6 +4,13 @@ import { SqliteEngine } from './sqlite/engine.ts';
 import type { CollectionDef, Engine } from './types.ts';
 
 export { Collection, defineCollection, Store } from './collection.ts';
+export {
+  DocumentValidationError,
+  DuplicateKeyError,
+  isDuplicateOn,
+  QueryError,
+  StoreError,
+} from './errors.ts';
 export type * from './types.ts';
 
 export interface OpenStoreOptions {

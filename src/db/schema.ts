@@ -1,6 +1,6 @@
 import { Kind, OptionalKind, type TObject, type TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
-import type { FieldIssue } from '../shared/errors.ts';
+import type { DocumentIssue } from './errors.ts';
 
 export const kindOf = (schema: TSchema): string => (schema as unknown as Record<symbol, string>)[Kind] ?? '';
 
@@ -11,8 +11,8 @@ export const isOptional = (schema: TSchema): boolean =>
 export const pointerToPath = (pointer: string): string =>
   pointer.replace(/^\//, '').replaceAll('/', '.').replaceAll('~1', '/').replaceAll('~0', '~');
 
-export function issuesOf(check: TypeCheck<TSchema>, value: unknown, prefix = ''): FieldIssue[] {
-  const issues: FieldIssue[] = [];
+export function issuesOf(check: TypeCheck<TSchema>, value: unknown, prefix = ''): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
   for (const error of check.Errors(value)) {
     const path = [prefix, pointerToPath(error.path)].filter(Boolean).join('.');
     issues.push({ path: path || '(root)', message: error.message });

@@ -65,7 +65,11 @@ export const ERROR_CODES = {
     status: 429,
     meaning: 'Too many requests: retry after `Retry-After` seconds (also `details.retryAfterSeconds`)',
   },
-  INTERNAL: { status: 500, meaning: 'Something went wrong on our side; the log has the request id' },
+  INTERNAL: {
+    status: 500,
+    meaning:
+      'Something went wrong on our side; `details.requestId` (also `X-Request-Id`) finds it in our log',
+  },
   AVATAR_UPLOAD_FAILED: { status: 502, meaning: 'The picture could not be stored: try again later' },
   NOT_READY: { status: 503, meaning: 'The store is not reachable' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

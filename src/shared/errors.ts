@@ -52,27 +52,3 @@ export class TooManyRequestsError extends AppError {
     super(429, 'RATE_LIMITED', message, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
   }
 }
-
-/** A write that broke a unique index. The HTTP layer answers 409. */
-export class DuplicateKeyError extends ConflictError {
-  constructor(
-    readonly collection: string,
-    readonly index: string | undefined,
-  ) {
-    super(
-      'DUPLICATE',
-      `A ${collection} record with the same unique key already exists`,
-      index ? { index } : undefined,
-    );
-  }
-}
-
-/** A document or update refused by its collection schema; nothing was written. */
-export class DocumentValidationError extends ValidationError {
-  constructor(
-    readonly collection: string,
-    issues: FieldIssue[],
-  ) {
-    super(`Document does not match the ${collection} schema`, issues);
-  }
-}

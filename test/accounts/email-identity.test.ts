@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
 import { Users } from '../../src/modules/users/users.model.ts';
 import { checkEmailAddress, normalizeEmail } from '../../src/shared/email-address.ts';
 import { buildTestApp, type CallResult, type TestApp } from '../support/app.ts';
@@ -137,16 +136,7 @@ describe('local parts that mail cannot be delivered to are refused', () => {
   });
 });
 
-describe('ADMIN_EMAIL follows the same rule', () => {
-  const base = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'admin password 1' };
-
-  test('a full-width or over-long local part is a config error naming ADMIN_EMAIL', () => {
-    for (const ADMIN_EMAIL of [`${fullWidth('admin')}@example.com`, `${'a'.repeat(65)}@example.com`]) {
-      expect(() => loadConfig({ ...base, ADMIN_EMAIL })).toThrow(ConfigError);
-      expect(() => loadConfig({ ...base, ADMIN_EMAIL })).toThrow(/ADMIN_EMAIL/);
-    }
-  });
-
+describe('ADMIN_EMAIL follows the same rule (its config errors: test/config/accounts.test.ts)', () => {
   test('the bootstrap admin is stored under the normalized address, and found by it', async () => {
     const local = `admin.${tag()}`;
     const app = await buildTestApp({

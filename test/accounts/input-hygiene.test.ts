@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import * as schedule from '../../src/modules/doctors/schedule.ts';
 import { Users } from '../../src/modules/users/users.model.ts';
 import { canonicalTimeZone, isTimeZone } from '../../src/shared/time-zones.ts';
 import { buildTestApp, randomEmail, type TestApp } from '../support/app.ts';
@@ -104,8 +103,37 @@ describe('time zones are stored by their canonical name', () => {
     expect((await storedById(user.id))!.doctor!.timezone).toBe('UTC');
   });
 
-  test('one definition of a time zone, shared by accounts and schedules', () => {
-    expect(schedule.isTimeZone).toBe(isTimeZone);
+  test('one definition of a time zone, shared by accounts and schedules: both take and refuse the same names', async () => {
+    const publisher = await createUser(t, { role: 'doctor', approved: true });
+    const verdicts: { zone: string; signup: number; schedule: number }[] = [];
+    const zones = ['Asia/Kolkata', 'europe/LONDON', 'UTC', '+05:30', 'Mars/Olympus', ' Asia/Kolkata', 'EST'];
+    for (const [i, zone] of zones.entries()) {
+      const signedUp = await signup(doctor({ timezone: zone }));
+      // Each zone on its own day, so accepted schedules never overlap one another.
+      const day = new Date(t.clock.now().getTime() + (10 + i) * 86_400_000).toISOString().slice(0, 10);
+      const published = await t.call('POST', '/api/v1/doctors/me/slots', {
+        token: publisher.accessToken,
+        body: {
+          schedule: {
+            from: day,
+            to: day,
+            weekdays: [1, 2, 3, 4, 5, 6, 7],
+            start: '09:00',
+            end: '10:00',
+            slotMinutes: 30,
+            timezone: zone,
+          },
+        },
+      });
+      if (published.status === 422) expect(issuePaths(published)).toEqual(['schedule.timezone']);
+      if (signedUp.status === 422) expect(issuePaths(signedUp)).toEqual(['timezone']);
+      verdicts.push({ zone, signup: signedUp.status, schedule: published.status });
+    }
+    expect(verdicts).toEqual(
+      zones.map((zone, i) =>
+        i < 3 ? { zone, signup: 201, schedule: 201 } : { zone, signup: 422, schedule: 422 },
+      ),
+    );
     expect(canonicalTimeZone('asia/kolkata')).toBe('Asia/Kolkata');
     for (const zone of ['+05:30', 'Mars/Olympus', '', ' Asia/Kolkata', 'EST']) {
       expect({ zone, ok: isTimeZone(zone) }).toEqual({ zone, ok: false });

@@ -90,13 +90,4 @@ describe('emails show times in the reader’s zone', () => {
       /approved your profile on \w+day, .* (am|pm) GMT-3 \(America\/Sao_Paulo\)\./,
     );
   });
-
-  test('DEFAULT_TIMEZONE must be an IANA zone, and is stored canonical', async () => {
-    const { loadConfig } = await import('../../src/config.ts');
-    expect(() => loadConfig({ DATA_DIR: t.dataDir, DEFAULT_TIMEZONE: 'IST' })).toThrow('DEFAULT_TIMEZONE');
-    expect(loadConfig({ DATA_DIR: t.dataDir, DEFAULT_TIMEZONE: 'europe/berlin' }).DEFAULT_TIMEZONE).toBe(
-      'Europe/Berlin',
-    );
-    expect(loadConfig({ DATA_DIR: t.dataDir }).DEFAULT_TIMEZONE).toBe('Asia/Kolkata');
-  });
 });

@@ -159,10 +159,10 @@ test('the store itself refuses a second active appointment on a slot', async () 
   const res = await hold(t, crowd[45]!, slotId!);
   expect(res.status).toBe(201);
   const existing = await storedAppointment(t, res.body.appointment.id);
-  // Bypassing the service: the partial unique index alone says no.
+  // Bypassing the service: the partial unique index alone says no, and the repository names it.
   await expect(
     t.container.appointmentsRepo.insert({ ...existing, _id: undefined, patientId: crowd[46]!.user.id }),
-  ).rejects.toMatchObject({ status: 409, code: 'DUPLICATE' });
+  ).rejects.toMatchObject({ status: 409, code: 'SLOT_UNAVAILABLE' });
   // A finished appointment does not count.
   await t.container.appointmentsRepo.insert({
     ...existing,

@@ -28,19 +28,3 @@ test('the outbox job runs every OUTBOX_POLL_SECONDS and delivers what no commit 
   const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
   expect(res.body.messages.map((m: { subject: string }) => m.subject)).toEqual(['from the tick']);
 });
-
-test('OUTBOX_* settings: defaults, and a max retry delay below the base is refused', async () => {
-  const { loadConfig } = await import('../../src/config.ts');
-  const config = loadConfig({ DATA_DIR: t.dataDir });
-  expect([
-    config.OUTBOX_POLL_SECONDS,
-    config.OUTBOX_LEASE_SECONDS,
-    config.OUTBOX_RETRY_BASE_SECONDS,
-    config.OUTBOX_RETRY_MAX_SECONDS,
-    config.OUTBOX_MAX_ATTEMPTS,
-    config.OUTBOX_KEEP_DAYS,
-  ]).toEqual([5, 60, 30, 3600, 8, 7]);
-  expect(() =>
-    loadConfig({ DATA_DIR: t.dataDir, OUTBOX_RETRY_BASE_SECONDS: '600', OUTBOX_RETRY_MAX_SECONDS: '60' }),
-  ).toThrow('OUTBOX_RETRY_MAX_SECONDS');
-});

@@ -10,7 +10,7 @@ import {
   ReadPreference,
   type TransactionOptions,
 } from 'mongodb';
-import { DocumentValidationError, DuplicateKeyError, type FieldIssue } from '../../shared/errors.ts';
+import { type DocumentIssue, DocumentValidationError, DuplicateKeyError } from '../errors.ts';
 import { defaultIndexName, type IndexPlan, planIndexes } from '../indexes.ts';
 import { schemasAt } from '../schema.ts';
 import type {
@@ -89,8 +89,8 @@ export function indexDescriptions(def: CollectionDef): NamedIndex[] {
  * Mongo's validator explains a failure as a tree of unsatisfied rules; flatten it into field issues.
  * Only field and rule names are copied: the refused value (`consideredValue`) may be patient data.
  */
-function validationIssues(errInfo: Document | undefined): FieldIssue[] {
-  const issues: FieldIssue[] = [];
+function validationIssues(errInfo: Document | undefined): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
   const at = (path: string[]): string => path.join('.') || '(root)';
   const walk = (node: unknown, path: string[]): void => {
     if (issues.length >= 20 || !node || typeof node !== 'object') return;
@@ -127,7 +127,7 @@ function validationIssues(errInfo: Document | undefined): FieldIssue[] {
   return issues.length ? issues : [{ path: '(root)', message: 'rejected by the collection validator' }];
 }
 
-/** Driver errors we give a domain meaning; everything else is rethrown untouched (retry labels intact). */
+/** Driver errors the document layer names (as on SQLite); everything else is rethrown untouched (retry labels intact). */
 export function translateError(collection: string, error: unknown): never {
   if (error instanceof MongoServerError) {
     const first = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0] : undefined;

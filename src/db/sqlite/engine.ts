@@ -1,6 +1,6 @@
 import { Database, SQLiteError, type Statement } from 'bun:sqlite';
-import { DocumentValidationError, DuplicateKeyError, ValidationError } from '../../shared/errors.ts';
 import { ensurePrivateFile } from '../../shared/private-files.ts';
+import { DocumentValidationError, DuplicateKeyError, QueryError } from '../errors.ts';
 import { defaultIndexName, planIndexes } from '../indexes.ts';
 import { buildDateReviver, checkerFor, issuesOf } from '../schema.ts';
 import type {
@@ -137,8 +137,7 @@ class SqliteCollection implements EngineCollection {
     const params = where.params;
     let sql = `SELECT id, doc FROM ${this.table} WHERE ${clause}${sort ? orderBy(sort) : ''}`;
     if (limit !== undefined) {
-      if (!Number.isSafeInteger(limit) || limit < 0)
-        throw new ValidationError('limit must be a whole number');
+      if (!Number.isSafeInteger(limit) || limit < 0) throw new QueryError('limit must be a whole number');
       // Written into the SQL: a bound LIMIT makes SQLite re-prepare the statement on every run.
       sql += ` LIMIT ${limit}`;
     }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../shared/errors.ts';
+import { QueryError } from '../errors.ts';
 import type { FieldOps, Filter, Scalar, SortSpec, Update } from '../types.ts';
 
 export type Param = string | number | null;
@@ -16,7 +16,7 @@ export function fieldExpr(path: string): string {
   const cached = fieldExprs.get(path);
   if (cached !== undefined) return cached;
   if (!path.split('.').every((segment) => SEGMENT.test(segment))) {
-    throw new ValidationError(`Invalid field path "${path}"`);
+    throw new QueryError(`Invalid field path "${path}"`);
   }
   const expr = `json_extract(doc, '$.${path}')`;
   if (fieldExprs.size < FIELD_EXPR_CACHE) fieldExprs.set(path, expr);
@@ -32,7 +32,7 @@ const toParam = (value: Scalar): Param => {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string' || typeof value === 'number' || value === null) return value;
-  throw new ValidationError('Filters compare fields with scalar values only');
+  throw new QueryError('Filters compare fields with scalar values only');
 };
 
 const isOps = (value: unknown): value is FieldOps =>
@@ -67,7 +67,7 @@ export class WhereBuilder {
     for (const [key, value] of Object.entries(filter)) {
       if (value === undefined) continue;
       if (key === '$and' || key === '$or') {
-        if (!Array.isArray(value)) throw new ValidationError(`${key} takes an array of filters`);
+        if (!Array.isArray(value)) throw new QueryError(`${key} takes an array of filters`);
         if (value.length === 0) {
           parts.push(key === '$and' ? '1' : '0');
           continue;
@@ -77,7 +77,7 @@ export class WhereBuilder {
           .join(key === '$and' ? ' AND ' : ' OR ');
         parts.push(`(${joined})`);
       } else if (key.startsWith('$')) {
-        throw new ValidationError(`Unsupported filter operator ${key}`);
+        throw new QueryError(`Unsupported filter operator ${key}`);
       } else if (isOps(value)) {
         for (const [op, operand] of Object.entries(value)) parts.push(this.operator(key, op, operand));
       } else {
@@ -88,7 +88,7 @@ export class WhereBuilder {
   }
 
   private operator(path: string, op: string, operand: unknown): string {
-    if (!OPERATORS.has(op)) throw new ValidationError(`Unsupported filter operator ${op}`);
+    if (!OPERATORS.has(op)) throw new QueryError(`Unsupported filter operator ${op}`);
     const field = fieldExpr(path);
     switch (op) {
       case '$eq':
@@ -106,7 +106,7 @@ export class WhereBuilder {
       }
       case '$in':
       case '$nin': {
-        if (!Array.isArray(operand)) throw new ValidationError(`${op} takes an array`);
+        if (!Array.isArray(operand)) throw new QueryError(`${op} takes an array`);
         const values = (operand as Scalar[]).filter((v) => v !== null);
         const hasNull = values.length !== operand.length;
         const list = values.map((v) => this.bind(v)).join(', ');
@@ -123,7 +123,7 @@ export class WhereBuilder {
         return `json_type(doc, ${path2}) IS ${operand ? 'NOT ' : ''}NULL`;
       }
     }
-    throw new ValidationError(`Unsupported filter operator ${op}`);
+    throw new QueryError(`Unsupported filter operator ${op}`);
   }
 }
 

@@ -1,5 +1,7 @@
 import type { InsertDoc } from '../../db/collection.ts';
+import { isDuplicateOn } from '../../db/errors.ts';
 import type { Filter, Page, Store } from '../../db/index.ts';
+import { ConflictError } from '../../shared/errors.ts';
 import {
   ACTIVE_APPOINTMENT_STATUSES,
   type AppointmentDoc,
@@ -22,13 +24,20 @@ export class AppointmentsRepository {
     return this.store.collection(Appointments);
   }
 
-  /** Throws DuplicateKeyError when the slot already has an active appointment. */
-  insert(doc: InsertDoc<AppointmentDoc>): Promise<AppointmentDoc> {
+  /** A 409 `SLOT_UNAVAILABLE` when the slot already has an active appointment. */
+  async insert(doc: InsertDoc<AppointmentDoc>): Promise<AppointmentDoc> {
     // `active` is derived from the status here, whatever the caller passed.
     const { active: _ignored, ...fields } = doc;
-    return this.appointments.insertOne(
-      isActiveAppointmentStatus(fields.status) ? { ...fields, active: true } : fields,
-    );
+    try {
+      return await this.appointments.insertOne(
+        isActiveAppointmentStatus(fields.status) ? { ...fields, active: true } : fields,
+      );
+    } catch (error) {
+      if (isDuplicateOn(error, 'appointments__active_slot')) {
+        throw new ConflictError('SLOT_UNAVAILABLE', 'The slot cannot be booked now');
+      }
+      throw error;
+    }
   }
 
   findById(id: string): Promise<AppointmentDoc | null> {

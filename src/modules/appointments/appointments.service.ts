@@ -1,6 +1,6 @@
 import type { Page, Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { ConflictError, DuplicateKeyError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { isApprovedDoctor } from '../doctors/doctors.model.ts';
@@ -86,26 +86,22 @@ export class AppointmentsService {
       const appointments = this.appointments.within(tx);
       if (!(await slots.claim(slot._id, appointmentId, now, holdExpiresAt))) throw slotUnavailable();
       const retired = await this.retireLapsedHolders(appointments, slot._id, appointmentId, now);
-      try {
-        const appointment = await appointments.insert({
-          _id: appointmentId,
-          patientId,
-          doctorId: slot.doctorId,
-          slotId: slot._id,
-          startsAt: slot.startsAt,
-          endsAt: slot.endsAt,
-          status: 'pending_payment',
-          feePaise: doctor.doctor.consultationFeePaise,
-          holdExpiresAt,
-          ...(input.reason === undefined ? {} : { reason: input.reason }),
-          createdAt: now,
-          updatedAt: now,
-        });
-        return { appointment, retired };
-      } catch (error) {
-        if (error instanceof DuplicateKeyError) throw slotUnavailable();
-        throw error;
-      }
+      // A second active appointment on the slot is refused by the store: 409 `SLOT_UNAVAILABLE`.
+      const appointment = await appointments.insert({
+        _id: appointmentId,
+        patientId,
+        doctorId: slot.doctorId,
+        slotId: slot._id,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+        status: 'pending_payment',
+        feePaise: doctor.doctor.consultationFeePaise,
+        holdExpiresAt,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { appointment, retired };
     });
     for (const previous of retired) this.logExpired(previous, 'claim');
 

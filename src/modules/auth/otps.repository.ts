@@ -1,5 +1,5 @@
+import { isDuplicateOn } from '../../db/errors.ts';
 import type { Store } from '../../db/index.ts';
-import { DuplicateKeyError } from '../../shared/errors.ts';
 import { type OtpDoc, type OtpPurpose, Otps } from './auth.model.ts';
 
 export interface IssuedCode {
@@ -40,7 +40,7 @@ export class OtpsRepository {
       });
       return true;
     } catch (error) {
-      if (error instanceof DuplicateKeyError) return false;
+      if (isDuplicateOn(error, 'otps__email__purpose')) return false;
       throw error;
     }
   }
@@ -54,7 +54,7 @@ export class OtpsRepository {
       await this.otps.insertOne({ email, purpose, attempts: 1, sentAt: [], version: 0, updatedAt: at });
       return true;
     } catch (error) {
-      if (error instanceof DuplicateKeyError) return false;
+      if (isDuplicateOn(error, 'otps__email__purpose')) return false;
       throw error;
     }
   }

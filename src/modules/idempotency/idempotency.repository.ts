@@ -1,6 +1,6 @@
 import type { InsertDoc } from '../../db/collection.ts';
+import { isDuplicateOn } from '../../db/errors.ts';
 import type { Store } from '../../db/index.ts';
-import { DuplicateKeyError } from '../../shared/errors.ts';
 import { type IdempotencyDoc, IdempotencyKeys } from './idempotency.model.ts';
 
 type Fresh = Pick<IdempotencyDoc, 'scope' | 'requestHash' | 'leaseId' | 'leaseExpiresAt' | 'expiresAt'>;
@@ -18,7 +18,7 @@ export class IdempotencyRepository {
     try {
       return await this.keys.insertOne(doc);
     } catch (error) {
-      if (error instanceof DuplicateKeyError) return null;
+      if (isDuplicateOn(error, 'idempotency_keys__userId__key')) return null;
       throw error;
     }
   }

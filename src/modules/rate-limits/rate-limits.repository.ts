@@ -1,5 +1,5 @@
+import { isDuplicateOn } from '../../db/errors.ts';
 import type { Store } from '../../db/index.ts';
-import { DuplicateKeyError } from '../../shared/errors.ts';
 import { type RateLimitDoc, RateLimits } from './rate-limits.model.ts';
 
 export class RateLimitsRepository {
@@ -19,7 +19,7 @@ export class RateLimitsRepository {
       await this.logs.insertOne({ _id: key, hits, version: 0, windowEndsAt });
       return true;
     } catch (error) {
-      if (error instanceof DuplicateKeyError) return false;
+      if (isDuplicateOn(error, '_id')) return false;
       throw error;
     }
   }

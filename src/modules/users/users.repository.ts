@@ -1,7 +1,8 @@
 import { encodeCursor, normalizeSort } from '../../db/cursor.ts';
+import { isDuplicateOn } from '../../db/errors.ts';
 import type { Filter, Page, SortSpec, Store } from '../../db/index.ts';
 import { normalizeEmail } from '../../shared/email-address.ts';
-import { ConflictError, DuplicateKeyError } from '../../shared/errors.ts';
+import { ConflictError } from '../../shared/errors.ts';
 import {
   type ApprovalStatus,
   type DoctorProfile,
@@ -48,7 +49,7 @@ export class UsersRepository {
         ...(doctor ? { doctor } : {}),
       });
     } catch (error) {
-      if (error instanceof DuplicateKeyError) {
+      if (isDuplicateOn(error, 'users__email')) {
         throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists');
       }
       throw error;

@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { isDuplicateOn } from '../../db/errors.ts';
 import { defineCollection, type Store } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { normalizeEmail } from '../../shared/email-address.ts';
-import { DuplicateKeyError } from '../../shared/errors.ts';
 import type { EmailMessage, EmailProvider, SendOptions } from './port.ts';
 
 export const DevMailDoc = Type.Object(
@@ -65,7 +65,7 @@ export class DevEmailProvider implements EmailProvider {
       });
     } catch (error) {
       // Already delivered under this key: a retry after a crash, not a second message.
-      if (error instanceof DuplicateKeyError && options.idempotencyKey) return;
+      if (isDuplicateOn(error, 'dev_mailbox__idempotency_key') && options.idempotencyKey) return;
       throw error;
     }
   }

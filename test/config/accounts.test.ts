@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
+const fullWidth = (text: string): string =>
+  [...text].map((ch) => (/[!-~]/.test(ch) ? String.fromCodePoint(ch.codePointAt(0)! + 0xfee0) : ch)).join('');
 const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'hv-cfg-')) });
 const production = {
   NODE_ENV: 'production',
@@ -38,5 +40,21 @@ describe('accounts settings', () => {
       /PASSWORD_HASH_MEMORY_KIB/,
     );
     expect(() => loadConfig({ ...base(), OTP_TTL_SECONDS: '10' })).toThrow(/OTP_TTL_SECONDS/);
+  });
+
+  test('ADMIN_EMAIL follows the account email rule: a full-width or over-long local part is a config error naming it', () => {
+    const admin = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'admin password 1' };
+    for (const ADMIN_EMAIL of [`${fullWidth('admin')}@example.com`, `${'a'.repeat(65)}@example.com`]) {
+      expect(() => loadConfig({ ...admin, ADMIN_EMAIL })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...admin, ADMIN_EMAIL })).toThrow(/ADMIN_EMAIL/);
+    }
+  });
+
+  test('DEFAULT_TIMEZONE must be an IANA zone, and is stored canonical', () => {
+    expect(() => loadConfig({ ...base(), DEFAULT_TIMEZONE: 'IST' })).toThrow('DEFAULT_TIMEZONE');
+    expect(loadConfig({ ...base(), DEFAULT_TIMEZONE: 'europe/berlin' }).DEFAULT_TIMEZONE).toBe(
+      'Europe/Berlin',
+    );
+    expect(loadConfig(base()).DEFAULT_TIMEZONE).toBe('Asia/Kolkata');
   });
 });
