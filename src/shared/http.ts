@@ -17,6 +17,8 @@ interface RequestMeta {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ACCEPTED_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
+/** Probes come every few seconds: their lines are noise in a production log, so they go at `debug`. */
+const PROBE_ROUTES = new Set(['/health', '/ready']);
 
 const SECURITY_HEADERS: Record<string, string> = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains',
@@ -198,7 +200,7 @@ export function httpBasics(options: {
         const status =
           info?.status ??
           (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
-        logger.info('request', {
+        (PROBE_ROUTES.has(route) ? logger.debug : logger.info)('request', {
           requestId: info?.id,
           method: request.method,
           route: route || pathOf(request.url),
