@@ -8,7 +8,8 @@
  *   (e) the bookable-slot listing of a doctor with 10k slots, 100 per page
  *   (f) one appointment read by id, with auth
  *
- * Part of `bun run bench`; `bun bench/booking.ts [--quick]` runs these alone.
+ * Part of `bun run bench`; `bun bench/booking.ts [--quick]` runs these alone. With `--twin-jwt=hmac` the
+ * twin checks tokens with node:crypto by hand rather than with @elysiajs/jwt (what that library costs).
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ interface Seeded {
 }
 
 /** Doctors, patients with live sessions, slots and one confirmed appointment, written straight into the store. */
-async function seed(database: string, secret: string, dir: string): Promise<Seeded> {
+export async function seed(database: string, secret: string, dir: string): Promise<Seeded> {
   const config = loadConfig({ JWT_SECRET: secret, DATA_DIR: dir });
   const store = await openStore(`sqlite:${database}`, [
     Users,
@@ -242,6 +243,8 @@ export async function bookingRows(pin: Pinning, dir: string): Promise<Row[]> {
     DATABASE_URL: `sqlite:${files[side].database}`,
     JWT_SECRET: secret,
     LOG_LEVEL: 'info',
+    // Read by the twin only: `--twin-jwt=hmac` verifies tokens by hand instead of with the app's library.
+    TWIN_JWT: flag('twin-jwt') ?? 'library',
   });
   const app = {
     label: 'src/main.ts (all middleware)',

@@ -13,7 +13,15 @@
 import { Database } from 'bun:sqlite';
 import { loadConfig } from '../../src/config.ts';
 import { textProblem } from '../../src/shared/text.ts';
-import { type AccessClaims, begin, type Exchange, envelope, finish, logLine, verifyAccess } from './twin.ts';
+import {
+  type AccessClaims,
+  accessVerifier,
+  begin,
+  type Exchange,
+  envelope,
+  finish,
+  logLine,
+} from './twin.ts';
 
 const config = loadConfig(Bun.env);
 const logLevel = config.LOG_LEVEL === 'debug' ? 'debug' : 'info';
@@ -86,7 +94,10 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-
 const DAY_MS = 86_400_000;
 const HOLD_SCOPE = 'POST /appointments';
 const json = (value: unknown) => JSON.stringify(value);
-const auth = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+const verify = accessVerifier(
+  { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+  Bun.env.TWIN_JWT === 'hmac' ? 'hmac' : 'library',
+);
 
 type Answer = [status: number, body: string, headers?: Record<string, string>];
 const unauthorized = (code: string, message: string): Answer => [
@@ -96,11 +107,11 @@ const unauthorized = (code: string, message: string): Answer => [
 ];
 
 /** Token checks, then the session by primary key: live, and the token's user's. */
-function authenticate(exchange: Exchange, roles: string[] | null): AccessClaims | Answer {
+async function authenticate(exchange: Exchange, roles: string[] | null): Promise<AccessClaims | Answer> {
   const authorization = exchange.request.headers.get('authorization');
   if (authorization === null) return unauthorized('UNAUTHORIZED', 'A bearer access token is required');
   const now = Date.now();
-  const claims = verifyAccess(authorization, auth, Math.floor(now / 1000));
+  const claims = await verify(authorization, now);
   if (!claims) return unauthorized('INVALID_TOKEN', 'The access token is invalid');
   const row = sql.sessionById.get(claims.sid);
   const session = row ? JSON.parse(row.doc) : null;
@@ -139,7 +150,7 @@ const tooManyHolds = () =>
 
 async function hold(exchange: Exchange): Promise<Answer> {
   const { request } = exchange;
-  const claims = authenticate(exchange, ['patient']);
+  const claims = await authenticate(exchange, ['patient']);
   if (Array.isArray(claims)) return claims;
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > config.BODY_LIMIT_BYTES)
@@ -320,8 +331,8 @@ function placeHold(patientId: string, input: { slotId: string; reason?: string }
   return [201, json({ appointment: toAppointment(appointmentId, doc) })];
 }
 
-function readAppointment(exchange: Exchange, id: string): Answer {
-  const claims = authenticate(exchange, null);
+async function readAppointment(exchange: Exchange, id: string): Promise<Answer> {
+  const claims = await authenticate(exchange, null);
   if (Array.isArray(claims)) return claims;
   if (!ID.test(id)) return invalid([{ path: 'id', message: 'not an id' }]);
   const row = sql.appointmentById.get(id);
@@ -411,7 +422,7 @@ Bun.serve({
       answer = await hold(exchange);
     } else if (request.method === 'GET' && path.startsWith(`${APPOINTMENTS}/`)) {
       route = `${APPOINTMENTS}/:id`;
-      answer = readAppointment(exchange, path.slice(APPOINTMENTS.length + 1));
+      answer = await readAppointment(exchange, path.slice(APPOINTMENTS.length + 1));
     } else if (request.method === 'GET' && path.startsWith(DOCTORS) && path.endsWith('/slots')) {
       route = `${DOCTORS}:id/slots`;
       answer = listSlots(exchange, path.slice(DOCTORS.length, -'/slots'.length));

@@ -4,8 +4,13 @@
  * fresh one), one JSON access-log line per request gathered and written to stdout once per event-loop
  * turn, and HS256 access tokens checked as the auth plugin checks them. A twin that skips any of this
  * would make the ratio beside it measure that work instead of our layers.
+ *
+ * Tokens are verified with the library the app uses (@elysiajs/jwt over jose, WebCrypto HMAC), as bun:sqlite
+ * runs the twins' SQL; `TWIN_JWT=hmac` verifies by hand with node:crypto instead, which shows what the
+ * library itself costs.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { jwt } from '@elysiajs/jwt';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -120,13 +125,50 @@ export function signAccess(secret: string, claims: AccessClaims): string {
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
 const ROLES = ['patient', 'doctor', 'admin'];
 
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+}
+
+/** A verifier of bearer access tokens; the claims, or null for anything that is not a valid token. */
+export function accessVerifier(
+  settings: TokenSettings,
+  how: 'library' | 'hmac',
+): (authorization: string | null, now: number) => Promise<AccessClaims | null> | AccessClaims | null {
+  if (how === 'hmac')
+    return (authorization, now) => verifyAccess(authorization, settings, Math.floor(now / 1000));
+  const signer = jwt({
+    secret: settings.secret,
+    alg: 'HS256',
+    typ: 'at+jwt',
+    iss: settings.issuer,
+    aud: settings.audience,
+  }).decorator.jwt;
+  return async (authorization, now) => {
+    const token = authorization === null ? undefined : BEARER.exec(authorization)?.[1];
+    if (!token) return null;
+    const claims = await signer.verify(token, {
+      algorithms: ['HS256'],
+      typ: 'at+jwt',
+      issuer: settings.issuer,
+      audience: settings.audience,
+      currentDate: new Date(now),
+      requiredClaims: ['exp', 'sub'],
+    });
+    if (!claims || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
+    if (!ROLES.includes(claims.role as string)) return null;
+    return claims as unknown as AccessClaims;
+  };
+}
+
 /**
  * The checks the auth plugin makes before its session read: a bearer token, an HS256 signature, the
  * header's `alg` and `typ`, `iss`, `aud`, `exp` against now, and claims of the right shape.
  */
 export function verifyAccess(
   authorization: string | null,
-  settings: { secret: string; issuer: string; audience: string },
+  settings: TokenSettings,
   nowSeconds: number,
 ): AccessClaims | null {
   const token = authorization === null ? undefined : BEARER.exec(authorization)?.[1];
