@@ -265,35 +265,43 @@ export const httpRow = (
   target,
 });
 
+/** The twin's CPU per request over ours: what throughput the ratio would be on a core of its own. */
+const cpuRatio = (row: Row): number | null =>
+  row.cpuUs.bare && row.cpuUs.app ? row.cpuUs.bare / row.cpuUs.app : null;
+
+/**
+ * Judged on the CPU ratio where there is one: req/s moves with whatever else shares the machine, CPU time
+ * per request does not, and with the server pinned to one core its throughput is the inverse of it.
+ */
+export const verdictRatio = (row: Row): number => cpuRatio(row) ?? row.app / row.bare;
+
 export function printTable(rows: Row[]): void {
   const header = [
     'case',
     'twin',
     'twin',
     'healthvision',
-    'ratio',
+    'req/s ratio',
+    'CPU per request: twin -> hv',
+    'CPU ratio',
     'target',
     '',
-    'CPU per request/op: twin -> hv',
   ];
   const lines = rows.map((row) => {
-    const ratio = row.app / row.bare;
     const figure = (n: number, latency?: HttpFigures) =>
       `${fmtInt(n)} ${row.unit}${latency ? `  p50 ${fmtMs(latency.p50Ms)} p99 ${fmtMs(latency.p99Ms)}` : ''}`;
     const { bare: bareCpu, app: appCpu } = row.cpuUs;
-    const cpu =
-      bareCpu && appCpu
-        ? `${bareCpu.toFixed(1)} us -> ${appCpu.toFixed(1)} us (ratio ${(bareCpu / appCpu).toFixed(2)})`
-        : '';
+    const cpu = cpuRatio(row);
     return [
       row.name,
       row.twin,
       figure(row.bare, row.latency?.bare),
       figure(row.app, row.latency?.app),
-      ratio.toFixed(2),
+      (row.app / row.bare).toFixed(2),
+      bareCpu && appCpu ? `${bareCpu.toFixed(1)} us -> ${appCpu.toFixed(1)} us` : '',
+      cpu === null ? '' : cpu.toFixed(2),
       `>= ${row.target.toFixed(2)}`,
-      ratio >= row.target ? 'ok' : 'MISSED',
-      cpu,
+      verdictRatio(row) >= row.target ? 'ok' : 'MISSED',
     ];
   });
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...lines.map((line) => line[i]!.length)));
@@ -305,7 +313,8 @@ export function printTable(rows: Row[]): void {
   console.log(`\n${format(header)}`);
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
-  const missed = rows.filter((row) => row.app / row.bare < row.target);
-  if (missed.length) console.log(`\n${missed.length} of ${rows.length} ratios below target.`);
-  else console.log(`\nAll ${rows.length} ratios meet their targets.`);
+  const missed = rows.filter((row) => verdictRatio(row) < row.target);
+  console.log('\nTargets are judged on the CPU ratio (twin CPU per request / ours) where there is one.');
+  if (missed.length) console.log(`${missed.length} of ${rows.length} ratios below target.`);
+  else console.log(`All ${rows.length} ratios meet their targets.`);
 }
