@@ -271,7 +271,7 @@ const cpuRatio = (row: Row): number | null =>
 
 /**
  * Judged on the CPU ratio where there is one: req/s moves with whatever else shares the machine, CPU time
- * per request does not, and with the server pinned to one core its throughput is the inverse of it.
+ * per request much less, and with the server pinned to one core its throughput is the inverse of it.
  */
 export const verdictRatio = (row: Row): number => cpuRatio(row) ?? row.app / row.bare;
 
