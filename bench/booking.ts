@@ -1,72 +1,71 @@
 /**
- * The booking hot paths on embedded SQLite, through the real server (src/main.ts, every middleware,
- * logging on, the hold sweeper running), driven by wrk. Part of `bun run bench`.
+ * The booking paths users wait on, each through the real server (src/main.ts, every middleware, logging
+ * on, the hold sweeper running) beside a twin (bench/servers/twin-booking.ts) that runs the same
+ * statements directly on bun:sqlite with the same checks, on its own copy of the same seeded file:
  *
- *   (d) holds: many patients holding distinct slots of many doctors at once (holds/s, p50, p99)
- *   (e) the free-slot listing of a doctor with 10k slots (first page, and a page from mid-range)
+ *   (d) holds: POST /appointments with auth, validation, an Idempotency-Key, the claim and the insert,
+ *       many patients holding distinct slots of many doctors at once
+ *   (e) the bookable-slot listing of a doctor with 10k slots, 100 per page
+ *   (f) one appointment read by id, with auth
  *
- * The store is seeded directly (users, sessions, slots), then the server is pinned to core 1 and wrk to
- * core 0. Options: --seconds=N (default 5), --rounds=N (default 3), --quick (1 round of 2 s).
+ * Part of `bun run bench`; `bun bench/booking.ts [--quick]` runs these alone. With `--twin-jwt=hmac` the
+ * twin checks tokens with node:crypto by hand rather than with @elysiajs/jwt (what that library costs).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { buildContainer } from '../src/container.ts';
+import { openStore } from '../src/db/index.ts';
+import { SqliteEngine } from '../src/db/sqlite/engine.ts';
 import { Appointments } from '../src/modules/appointments/appointments.model.ts';
+import { Sessions } from '../src/modules/auth/auth.model.ts';
 import { type SlotDoc, Slots } from '../src/modules/doctors/slots.model.ts';
+import { IdempotencyKeys } from '../src/modules/idempotency/idempotency.model.ts';
 import { type UserDoc, Users } from '../src/modules/users/users.model.ts';
-import { runWrk, type WrkResult } from './wrk.ts';
+import {
+  BUN,
+  CONNECTIONS,
+  compareHttp,
+  ensureWrk,
+  flag,
+  freePort,
+  httpRow,
+  type Pinning,
+  pinning,
+  printTable,
+  quick,
+  type Row,
+  type Server,
+  type Side,
+  sameJson,
+  startServer,
+} from './harness.ts';
+import { signAccess } from './servers/twin.ts';
 
-const ROOT = join(import.meta.dir, '..');
-
-const CONNECTIONS = 64;
-const WARMUP_SECONDS = 1;
 const HOLD_DOCTORS = 200;
 const LISTING_DOCTORS = 5;
 const LISTING_SLOTS = 10_000;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-const flag = (name: string): string | undefined =>
-  Bun.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
-const quick = Bun.argv.includes('--quick');
-const rounds = Number(flag('rounds') ?? (quick ? 1 : 3));
-const seconds = Number(flag('seconds') ?? (quick ? 2 : 5));
-/** Distinct (patient, slot) pairs; generous, so wrk never runs out (a repeat would be a 409). */
-const HOLD_PAIRS = Number(flag('pairs') ?? (quick ? 30_000 : 120_000));
-
-if (!Bun.which('wrk')) {
-  console.error('bench/booking.ts needs wrk: `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk`.');
-  process.exit(1);
-}
-const pinned = availableParallelism() >= 2 && Bun.which('taskset') !== null;
-const serverPin = pinned ? ['taskset', '-c', '1'] : [];
-const clientPin = pinned ? ['taskset', '-c', '0'] : [];
-if (!pinned) console.warn('warning: fewer than 2 cores or no taskset; figures are indicative');
-
-const work = mkdtempSync(join(tmpdir(), 'hv-bench-booking-'));
-const env = {
-  NODE_ENV: 'development',
-  HOST: '127.0.0.1',
-  DATA_DIR: join(work, 'data'),
-  DATABASE_URL: `sqlite:${join(work, 'data', 'healthvision.sqlite')}`,
-  JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url'),
-  LOG_LEVEL: 'info',
-  ACCESS_TOKEN_TTL_SECONDS: '3600',
-};
-mkdirSync(env.DATA_DIR, { recursive: true });
+/** Distinct (patient, slot) pairs; generous, so wrk never runs out on either side (a repeat is a 409). */
+const HOLD_PAIRS = Number(flag('pairs') ?? (quick ? 40_000 : 150_000));
 
 interface Seeded {
   pairsFile: string;
-  listingDoctorId: string;
-  listingFrom: Date;
+  listingPath: string;
+  appointmentPath: string;
+  patientToken: string;
 }
 
-/** Doctors, patients with live sessions and slots, written straight into the store the server will open. */
-async function seed(): Promise<Seeded> {
-  const container = await buildContainer(loadConfig(env));
-  const { store, slotsRepo, tokens } = container;
+/** Doctors, patients with live sessions, slots and one confirmed appointment, written straight into the store. */
+export async function seed(database: string, secret: string, dir: string): Promise<Seeded> {
+  const config = loadConfig({ JWT_SECRET: secret, DATA_DIR: dir });
+  const store = await openStore(`sqlite:${database}`, [
+    Users,
+    Sessions,
+    Slots,
+    Appointments,
+    IdempotencyKeys,
+  ]);
   const now = new Date();
   const firstDay = new Date(Math.ceil((now.getTime() + DAY) / DAY) * DAY);
   const user = (role: 'doctor' | 'patient', i: number): UserDoc => ({
@@ -106,16 +105,17 @@ async function seed(): Promise<Seeded> {
 
   // Hold slots: pair i goes to doctor i % HOLD_DOCTORS, so concurrent requests spread over doctors.
   const perDoctor = Math.ceil(HOLD_PAIRS / HOLD_DOCTORS);
-  const holdSlots: string[][] = doctors.slice(0, HOLD_DOCTORS).map(() => []);
-  for (const [d, doctor] of doctors.slice(0, HOLD_DOCTORS).entries()) {
+  const holdSlots: string[][] = [];
+  for (const doctor of doctors.slice(0, HOLD_DOCTORS)) {
     const batch = Array.from({ length: perDoctor }, (_, k) =>
       slot(doctor._id, new Date(firstDay.getTime() + k * 15 * MINUTE), 15),
     );
-    await slotsRepo.insertMany(batch);
-    holdSlots[d] = batch.map((s) => s._id);
+    await store.collection(Slots).insertMany(batch);
+    holdSlots.push(batch.map((s) => s._id));
   }
 
   // Listing doctors: 10k ten-minute slots each; every 4th held, every 10th booked.
+  let bookedSlot: SlotDoc | undefined;
   for (const doctor of doctors.slice(HOLD_DOCTORS)) {
     for (let start = 0; start < LISTING_SLOTS; start += 5000) {
       const batch = Array.from({ length: Math.min(5000, LISTING_SLOTS - start) }, (_, k) => {
@@ -131,152 +131,256 @@ async function seed(): Promise<Seeded> {
           };
         return doc;
       });
-      await slotsRepo.insertMany(batch);
+      bookedSlot ??= batch[0];
+      await store.collection(Slots).insertMany(batch);
     }
   }
 
   // Patients with a live session each; each holds three slots (the per-patient limit), far apart in the run.
   const patientCount = Math.ceil(HOLD_PAIRS / 3);
   const patients = Array.from({ length: patientCount }, (_, i) => user('patient', i));
+  const exp = Math.floor(now.getTime() / 1000) + 3 * 3600;
+  const tokens: string[] = [];
   for (let start = 0; start < patients.length; start += 5000) {
-    await store.collection(Users).insertMany(patients.slice(start, start + 5000));
+    const batch = patients.slice(start, start + 5000);
+    await store.collection(Users).insertMany(batch);
+    const sessions = batch.map((patient) => ({
+      _id: Bun.randomUUIDv7(),
+      userId: patient._id,
+      createdAt: now,
+      refreshedAt: now,
+      expiresAt: new Date(now.getTime() + 30 * DAY),
+    }));
+    await store.collection(Sessions).insertMany(sessions);
+    for (const session of sessions) {
+      tokens.push(
+        signAccess(config.JWT_SECRET, {
+          sub: session.userId,
+          role: 'patient',
+          sid: session._id,
+          exp,
+          iss: config.JWT_ISSUER,
+          aud: config.JWT_AUDIENCE,
+        }),
+      );
+    }
   }
-  const patientTokens: string[] = [];
-  for (const patient of patients)
-    patientTokens.push((await tokens.startSession(patient._id, 'patient')).accessToken);
   const lines: string[] = [];
   for (let i = 0; i < HOLD_PAIRS; i++) {
     const slotId = holdSlots[i % HOLD_DOCTORS]![Math.floor(i / HOLD_DOCTORS)]!;
-    lines.push(`${patientTokens[i % patientCount]} ${slotId}`);
+    lines.push(`${tokens[i % patientCount]} ${slotId}`);
   }
-  const pairsFile = join(work, 'pairs.txt');
+  const pairsFile = join(dir, 'pairs.txt');
   writeFileSync(pairsFile, `${lines.join('\n')}\n`);
-  await container.close();
-  return { pairsFile, listingDoctorId: doctors[HOLD_DOCTORS]!._id, listingFrom: firstDay };
-}
 
-async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  const proc = Bun.spawn([...serverPin, process.execPath, 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...env, PORT: String(port) },
-    stdin: 'ignore',
-    stdout: 'ignore',
-    stderr: 'inherit',
+  // The read by id: a confirmed appointment of patient 0 on a booked slot of a listing doctor.
+  const appointmentId = Bun.randomUUIDv7();
+  await store.collection(Appointments).insertOne({
+    _id: appointmentId,
+    patientId: patients[0]!._id,
+    doctorId: bookedSlot!.doctorId,
+    slotId: bookedSlot!._id,
+    startsAt: bookedSlot!.startsAt,
+    endsAt: bookedSlot!.endsAt,
+    status: 'confirmed',
+    active: true,
+    feePaise: 50_000,
+    holdExpiresAt: now,
+    reason: 'Follow-up on last month\u2019s results',
+    createdAt: now,
+    updatedAt: now,
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (
-      await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    ) {
-      return {
-        url,
-        async stop() {
-          proc.kill('SIGTERM');
-          await proc.exited;
-        },
-      };
-    }
-    await Bun.sleep(50);
-  }
-  proc.kill('SIGKILL');
-  throw new Error('src/main.ts did not become ready within 10 s');
+
+  if (store.engine instanceof SqliteEngine) store.engine.db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+  await store.close();
+  const listingDoctor = doctors[HOLD_DOCTORS]!._id;
+  const to = new Date(firstDay.getTime() + 80 * DAY).toISOString();
+  return {
+    pairsFile,
+    listingPath: `/api/v1/doctors/${listingDoctor}/slots?from=${firstDay.toISOString()}&to=${to}&limit=100`,
+    appointmentPath: `/api/v1/appointments/${appointmentId}`,
+    patientToken: tokens[0]!,
+  };
 }
 
-const wrk = (url: string, seconds: number, script?: string[]): WrkResult =>
-  runWrk({ url, seconds, connections: CONNECTIONS, pin: clientPin, ...(script ? { script } : {}) });
+/** Stored holds and the slots they hold, read back after the runs (not timed). */
+async function storedHolds(database: string): Promise<{ holds: number; heldSlots: number }> {
+  const store = await openStore(`sqlite:${database}`, [Slots, Appointments]);
+  const holds = await store.collection(Appointments).count({ status: 'pending_payment' });
+  // Seeded listing holds last a day; the bench's holds last BOOKING_HOLD_SECONDS.
+  const heldSlots = await store
+    .collection(Slots)
+    .count({ status: 'held', holdExpiresAt: { $lt: new Date(Date.now() + DAY / 2) } });
+  await store.close();
+  return { holds, heldSlots };
+}
 
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(8);
-const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)}ms`;
+const HOLD_FIELDS = ['patientId', 'doctorId', 'slotId', 'startsAt', 'endsAt', 'status', 'feePaise'] as const;
 
-async function main(): Promise<void> {
-  console.log(
-    `Booking bench: Bun ${Bun.version}, wrk -t1 -c${CONNECTIONS} -d${seconds}s, median of ${rounds} round(s)`,
-  );
+export async function bookingRows(pin: Pinning, dir: string): Promise<Row[]> {
   const seedStarted = performance.now();
-  const seeded = await seed();
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+  mkdirSync(dir, { recursive: true });
+  const seeded = await seed(join(dir, 'seed.sqlite'), secret, dir);
+  const files: Record<Side, { dir: string; database: string }> = {
+    app: { dir: join(dir, 'app'), database: join(dir, 'app', 'healthvision.sqlite') },
+    bare: { dir: join(dir, 'twin'), database: join(dir, 'twin', 'healthvision.sqlite') },
+  };
+  for (const side of Object.values(files)) {
+    mkdirSync(side.dir);
+    copyFileSync(join(dir, 'seed.sqlite'), side.database);
+  }
   console.log(
-    `  seeded ${HOLD_DOCTORS + LISTING_DOCTORS} doctors, ${Math.ceil(HOLD_PAIRS / 3).toLocaleString('en-US')} patients with sessions, ` +
+    `  (d-f) seeded ${HOLD_DOCTORS + LISTING_DOCTORS} doctors, ${Math.ceil(HOLD_PAIRS / 3).toLocaleString('en-US')} patients with sessions, ` +
       `${(HOLD_PAIRS + LISTING_DOCTORS * LISTING_SLOTS).toLocaleString('en-US')} slots in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
   );
 
-  const server = await startServer();
-  const rows: [string, WrkResult[]][] = [];
-  let holdsMade = 0;
-  try {
-    const holds: WrkResult[] = [];
-    let next = 1;
-    const holdUrl = `${server.url}/api/v1/appointments`;
-    const script = join(import.meta.dir, 'holds.lua');
-    for (let round = 0; round < rounds; round++) {
-      // Requests still in flight when wrk stops are not counted but may have landed: skip past them.
-      const warm = wrk(holdUrl, WARMUP_SECONDS, [script, seeded.pairsFile, String(next)]);
-      next += warm.requests + 2 * CONNECTIONS;
-      const run = wrk(holdUrl, seconds, [script, seeded.pairsFile, String(next)]);
-      next += run.requests + 2 * CONNECTIONS;
-      holdsMade += warm.requests + run.requests;
-      holds.push(run);
-      console.log(
-        `  (d) round ${round + 1}/${rounds}: ${fmt(run.requestsPerSecond)} holds/s, p99 ${ms(run.p99Ms)}`,
-      );
-    }
-    rows.push([`(d) POST /appointments: distinct slots of ${HOLD_DOCTORS} doctors`, holds]);
+  const envOf = (side: Side, port: number) => ({
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: files[side].dir,
+    DATABASE_URL: `sqlite:${files[side].database}`,
+    JWT_SECRET: secret,
+    LOG_LEVEL: 'info',
+    // Read by the twin only: `--twin-jwt=hmac` verifies tokens by hand instead of with the app's library.
+    TWIN_JWT: flag('twin-jwt') ?? 'library',
+  });
+  const app = {
+    label: 'src/main.ts (all middleware)',
+    start: () => {
+      const port = freePort();
+      return startServer([...pin.server, BUN, 'src/main.ts'], envOf('app', port), port, '/ready');
+    },
+  };
+  const bare = {
+    label: 'twin: Bun.serve + bun:sqlite',
+    start: () => {
+      const port = freePort();
+      const command = [...pin.server, BUN, 'bench/servers/twin-booking.ts'];
+      return startServer(command, envOf('bare', port), port, '/ready');
+    },
+  };
+  const auth = { authorization: `Bearer ${seeded.patientToken}` };
+  const rows: Row[] = [];
 
-    const base = `${server.url}/api/v1/doctors/${seeded.listingDoctorId}/slots`;
-    const to = new Date(seeded.listingFrom.getTime() + 80 * DAY).toISOString();
-    for (const [label, from] of [
-      ['first page', seeded.listingFrom],
-      ['page from mid-range', new Date(seeded.listingFrom.getTime() + 35 * DAY)],
-    ] as const) {
-      const url = `${base}?from=${from.toISOString()}&to=${to}&limit=100`;
-      const listing = await fetch(url).then((r) => r.json() as Promise<{ items: unknown[] }>);
-      if (listing.items.length !== 100) throw new Error(`listing returned ${listing.items.length} slots`);
-      const runs: WrkResult[] = [];
-      for (let round = 0; round < rounds; round++) {
-        wrk(url, WARMUP_SECONDS);
-        runs.push(wrk(url, seconds));
-        console.log(
-          `  (e) ${label} round ${round + 1}/${rounds}: ${fmt(runs.at(-1)!.requestsPerSecond)} req/s`,
+  // (d) holds. Each side moves through the same pairs on its own copy of the store; requests still in
+  // flight when wrk stops are not counted but may have landed, so each run skips past them.
+  const next: Record<Side, number> = { app: 2, bare: 2 };
+  const made: Record<Side, number> = { app: 1, bare: 1 };
+  const script = join(import.meta.dir, 'holds.lua');
+  const holds = await compareHttp(
+    {
+      name: '(d)',
+      app,
+      bare,
+      load: (side) => ({
+        path: '/api/v1/appointments',
+        script: [script, seeded.pairsFile, String(next[side])],
+      }),
+      ran: (side, result) => {
+        next[side] += result.requests + 2 * CONNECTIONS;
+        made[side] += result.requests;
+      },
+      check: async (a: Server, b: Server) => {
+        // Both hold the first pair: same status, same appointment but for its ids and instants.
+        const [token, slotId] = (await Bun.file(seeded.pairsFile).text()).split('\n')[0]!.split(' ');
+        const answers = await Promise.all(
+          [a, b].map(async (server) => {
+            const response = await fetch(`${server.url}/api/v1/appointments`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${token}`,
+                'content-type': 'application/json',
+                'idempotency-key': 'bench-check',
+              },
+              body: JSON.stringify({ slotId }),
+            });
+            return {
+              status: response.status,
+              body: (await response.json()) as { appointment: Record<string, unknown> },
+            };
+          }),
         );
-      }
-      rows.push([`(e) GET /doctors/:id/slots (10k slots), ${label}, 100 per page`, runs]);
-    }
-  } finally {
-    await server.stop();
-  }
+        const [x, y] = answers as [(typeof answers)[0], (typeof answers)[0]];
+        const pick = (body: { appointment: Record<string, unknown> }) =>
+          Object.fromEntries(HOLD_FIELDS.map((key) => [key, body.appointment?.[key]]));
+        const keys = (body: { appointment?: Record<string, unknown> }) =>
+          Object.keys(body.appointment ?? {}).sort();
+        if (
+          x.status !== 201 ||
+          y.status !== 201 ||
+          !Bun.deepEquals(pick(x.body), pick(y.body)) ||
+          !Bun.deepEquals(keys(x.body), keys(y.body))
+        ) {
+          throw new Error(`holds: the app and its twin answer differently:\n${JSON.stringify(answers)}`);
+        }
+      },
+    },
+    pin,
+  );
+  rows.push(
+    httpRow(
+      `(d) POST /appointments (hold), ${HOLD_DOCTORS} doctors`,
+      'same statements on bun:sqlite',
+      holds,
+      0.7,
+      'holds/s',
+    ),
+  );
+
+  // (e) the listing, (f) the read by id with auth.
+  const listing = await compareHttp(
+    {
+      name: '(e)',
+      app,
+      bare,
+      load: () => ({ path: seeded.listingPath }),
+      check: async (a, b) => {
+        await sameJson(seeded.listingPath)(a, b);
+        const page = (await fetch(a.url + seeded.listingPath).then((r) => r.json())) as { items: unknown[] };
+        if (page.items.length !== 100) throw new Error(`the listing returned ${page.items.length} slots`);
+      },
+    },
+    pin,
+  );
+  rows.push(httpRow('(e) GET /doctors/:id/slots, 100 of 10k', 'same query on bun:sqlite', listing, 0.7));
+
+  const byId = await compareHttp(
+    {
+      name: '(f)',
+      app,
+      bare,
+      load: () => ({ path: seeded.appointmentPath, headers: auth }),
+      check: sameJson(seeded.appointmentPath, auth),
+    },
+    pin,
+  );
+  rows.push(httpRow('(f) GET /appointments/:id, with auth', 'same reads on bun:sqlite', byId, 0.75));
 
   // Every counted 201 is a stored hold (requests cut off when wrk stops may add a few), each slot held once.
-  const check = await buildContainer(loadConfig(env));
-  const stored = await check.store.collection(Appointments).count({ status: 'pending_payment' });
-  const heldSlots = await check.store
-    .collection(Slots)
-    .count({ status: 'held', holdExpiresAt: { $lt: new Date(Date.now() + DAY / 2) } });
-  await check.close();
-  rmSync(work, { recursive: true, force: true });
-  if (stored < holdsMade || stored !== heldSlots) {
-    throw new Error(`${holdsMade} holds answered 201; ${stored} stored; ${heldSlots} slots held by them`);
-  }
-
-  const width = Math.max(...rows.map(([name]) => name.length));
-  console.log(
-    `\n${'case'.padEnd(width)}  ${'per second'.padStart(10)}  ${'p50'.padStart(8)}  ${'p99'.padStart(8)}`,
-  );
-  for (const [name, runs] of rows) {
-    const rate = median(runs.map((r) => r.requestsPerSecond));
+  for (const side of ['app', 'bare'] as const) {
+    const { holds: stored, heldSlots } = await storedHolds(files[side].database);
+    if (stored < made[side] || stored !== heldSlots) {
+      throw new Error(
+        `${side}: ${made[side]} holds answered 201; ${stored} stored; ${heldSlots} slots held by them`,
+      );
+    }
     console.log(
-      `${name.padEnd(width)}  ${fmt(rate).padStart(10)}  ${ms(median(runs.map((r) => r.p50Ms))).padStart(8)}  ${ms(median(runs.map((r) => r.p99Ms))).padStart(8)}`,
+      `  (d) ${side === 'app' ? 'app ' : 'twin'}: ${made[side].toLocaleString('en-US')} holds answered 201; each is in the store, holding its own slot`,
     );
   }
-  console.log(
-    `\n${holdsMade.toLocaleString('en-US')} holds answered 201; each is in the store, holding its own slot.`,
-  );
+  return rows;
 }
 
-await main();
+if (import.meta.main) {
+  ensureWrk();
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const work = mkdtempSync(join(tmpdir(), 'hv-bench-booking-'));
+  try {
+    printTable(await bookingRows(pinning(), work));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,4 +1,4 @@
--- POST /api/v1/appointments with a different (patient token, slot) pair on every request.
+-- POST /api/v1/appointments with a different (patient token, slot) pair and Idempotency-Key on every request.
 -- Arguments: the pairs file ("<token> <slotId>" per line) and the 1-based line to start from.
 local list = {}
 local index = 1
@@ -16,9 +16,11 @@ end
 function request()
   -- Past the end the pairs repeat; a repeat is a 409, which the runner reports as a spoiled run.
   local pair = list[index] or list[1]
+  local key = "bench-" .. index
   index = index + 1
   return wrk.format("POST", nil, {
     ["Authorization"] = "Bearer " .. pair[1],
     ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = key,
   }, '{"slotId":"' .. pair[2] .. '"}')
 end

@@ -39,10 +39,13 @@ export interface WrkOptions {
   pin: string[];
   /** A Lua script and its arguments (`wrk -s script url -- args...`). */
   script?: string[];
+  /** Request headers, e.g. an Authorization header. */
+  headers?: Record<string, string>;
 }
 
-export function runWrk({ url, seconds, connections, pin, script }: WrkOptions): WrkResult {
+export function runWrk({ url, seconds, connections, pin, script, headers }: WrkOptions): WrkResult {
   const command = [...pin, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  for (const [name, value] of Object.entries(headers ?? {})) command.push('-H', `${name}: ${value}`);
   if (script) command.push('-s', script[0]!, url, '--', ...script.slice(1));
   else command.push(url);
   const run = Bun.spawnSync(command, { stdout: 'pipe', stderr: 'pipe' });

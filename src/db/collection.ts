@@ -240,6 +240,8 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
 /** What repositories and services receive: collections plus multi-document transactions. */
 export class Store {
   private readonly cache = new Map<string, Collection<TObject>>();
+  /** The store over the last transaction's engine: SQLite reuses one, so its collections are built once. */
+  private txStore: Store | undefined;
 
   constructor(readonly engine: Engine) {}
 
@@ -266,7 +268,11 @@ export class Store {
    * variables it closes over, send mail or call a gateway.
    */
   transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
-    return this.engine.transaction((txEngine) => fn(txEngine === this.engine ? this : new Store(txEngine)));
+    return this.engine.transaction((txEngine) => {
+      if (txEngine === this.engine) return fn(this);
+      if (this.txStore?.engine !== txEngine) this.txStore = new Store(txEngine);
+      return fn(this.txStore);
+    });
   }
 
   /** Resolves when the store answers; with `timeoutMs`, rejects once that long has passed without an answer. */

@@ -259,6 +259,8 @@ export class SqliteEngine implements Engine {
   readonly files: readonly string[];
   private readonly gate = new Gate();
   private readonly collections = new Map<string, SqliteCollection>();
+  /** One view for every transaction (the gate lets one run at a time), so its collections are built once. */
+  private txEngine: SqliteTxEngine | undefined;
 
   constructor(url: string) {
     const filename = sqliteFilename(url);
@@ -308,7 +310,8 @@ export class SqliteEngine implements Engine {
     try {
       this.db.run('BEGIN IMMEDIATE');
       try {
-        const result = await fn(new SqliteTxEngine(this.db));
+        this.txEngine ??= new SqliteTxEngine(this.db);
+        const result = await fn(this.txEngine);
         this.db.run('COMMIT');
         return result;
       } catch (error) {

@@ -1,0 +1,320 @@
+/**
+ * What the benches share: options, wrk and taskset, server processes, CPU time, and the comparison of a
+ * route with its twin, the two sides alternating round by round.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { runWrk, type WrkResult } from './wrk.ts';
+
+export const ROOT = join(import.meta.dir, '..');
+export const BUN = process.execPath;
+export const CONNECTIONS = 64;
+const WARMUP_SECONDS = 1;
+
+const flag = (name: string): string | undefined =>
+  Bun.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+export const quick = Bun.argv.includes('--quick');
+export const rounds = Number(flag('rounds') ?? (quick ? 1 : 3));
+export const seconds = Number(flag('seconds') ?? (quick ? 2 : 5));
+export { flag };
+
+export function ensureWrk(): void {
+  if (Bun.which('wrk')) return;
+  const root = process.getuid?.() === 0;
+  if (root && Bun.which('apt-get')) {
+    console.log('wrk is not installed; installing it with apt-get ...');
+    let install = Bun.spawnSync(['apt-get', 'install', '-y', '-qq', 'wrk'], {
+      stdout: 'ignore',
+      stderr: 'pipe',
+    });
+    if (install.exitCode !== 0) {
+      Bun.spawnSync(['apt-get', 'update', '-qq'], { stdout: 'ignore', stderr: 'ignore' });
+      install = Bun.spawnSync(['apt-get', 'install', '-y', '-qq', 'wrk'], {
+        stdout: 'ignore',
+        stderr: 'pipe',
+      });
+    }
+    if (install.exitCode === 0 && Bun.which('wrk')) return;
+    console.error(install.stderr.toString());
+  }
+  console.error(
+    'The benchmark needs the wrk load generator, which is not installed and could not be installed here.\n' +
+      'Install it and run again: `apt-get install wrk` (Debian/Ubuntu, as root), `brew install wrk` (macOS).',
+  );
+  process.exit(1);
+}
+
+export interface Pinning {
+  server: string[];
+  client: string[];
+}
+
+export function pinning(): Pinning {
+  if (availableParallelism() >= 2 && Bun.which('taskset')) {
+    return { server: ['taskset', '-c', '1'], client: ['taskset', '-c', '0'] };
+  }
+  console.warn(
+    'warning: fewer than 2 cores or no taskset; server and wrk share the CPU, figures are indicative',
+  );
+  return { server: [], client: [] };
+}
+
+export const freePort = (): number => {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const { port } = probe;
+  probe.stop(true);
+  if (port === undefined) throw new Error('could not find a free port');
+  return port;
+};
+
+const CLOCK_TICKS_PER_SECOND = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in microseconds; null off Linux. */
+function cpuMicros(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+export interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a server process (stdout to /dev/null, so its logging is paid for but not kept) and waits for `readyPath`. */
+export async function startServer(
+  command: string[],
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+): Promise<Server> {
+  const proc = Bun.spawn(command, { cwd: ROOT, env, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (proc.exitCode !== null) throw new Error(`${command.join(' ')} exited with ${proc.exitCode}`);
+    const ok = await fetch(url + readyPath)
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ok) {
+      return {
+        url,
+        pid: proc.pid,
+        async stop() {
+          proc.kill('SIGTERM');
+          await proc.exited;
+        },
+      };
+    }
+    await Bun.sleep(50);
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`${command.join(' ')} did not answer ${readyPath} within 10 s`);
+}
+
+export interface HttpSide {
+  label: string;
+  start(): Promise<Server>;
+}
+
+export interface HttpFigures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server CPU time per request: steadier than req/s when the machine is shared. */
+  cpuUsPerRequest: number | null;
+}
+
+type HttpRun = WrkResult & { cpuUsPerRequest: number | null };
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+const medianFigures = (runs: HttpRun[]): HttpFigures => {
+  const cpu = runs.map((r) => r.cpuUsPerRequest).filter((v): v is number => v !== null);
+  return {
+    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    cpuUsPerRequest: cpu.length ? median(cpu) : null,
+  };
+};
+
+export type Side = 'app' | 'bare';
+
+/** What wrk sends to one side; asked before every run, so a script can move on through its data. */
+export interface Load {
+  path: string;
+  headers?: Record<string, string>;
+  /** A Lua script and its arguments. */
+  script?: string[];
+}
+
+export interface HttpCase {
+  name: string;
+  app: HttpSide;
+  bare: HttpSide;
+  load(side: Side): Load;
+  /** Told of every wrk run on a side, warm-up included. */
+  ran?(side: Side, result: WrkResult): void;
+  /** Both sides answer alike, or the comparison means nothing; each side is started once for it. */
+  check(app: Server, bare: Server): Promise<void>;
+}
+
+/** Both sides answer the same JSON to a GET. */
+export const sameJson =
+  (path: string, headers: Record<string, string> = {}) =>
+  async (app: Server, bare: Server): Promise<void> => {
+    const [a, b] = await Promise.all(
+      [app, bare].map((s) => fetch(s.url + path, { headers }).then((r) => r.json())),
+    );
+    if (!Bun.deepEquals(a, b)) {
+      throw new Error(
+        `${path}: the app and its twin answer differently:\n${JSON.stringify(a)}\n${JSON.stringify(b)}`,
+      );
+    }
+  };
+
+export async function compareHttp(
+  c: HttpCase,
+  pin: Pinning,
+): Promise<{ app: HttpFigures; bare: HttpFigures }> {
+  const runs: Record<Side, HttpRun[]> = { app: [], bare: [] };
+  {
+    const [a, b] = [await c.app.start(), await c.bare.start()];
+    try {
+      await c.check(a, b);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }
+  const wrk = (server: Server, key: Side, runSeconds: number): WrkResult => {
+    const load = c.load(key);
+    const result = runWrk({
+      url: server.url + load.path,
+      seconds: runSeconds,
+      connections: CONNECTIONS,
+      pin: pin.client,
+      ...(load.script ? { script: load.script } : {}),
+      ...(load.headers ? { headers: load.headers } : {}),
+    });
+    c.ran?.(key, result);
+    return result;
+  };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? (['bare', 'app'] as const) : (['app', 'bare'] as const);
+    for (const key of order) {
+      const server = await c[key].start();
+      try {
+        wrk(server, key, WARMUP_SECONDS);
+        const cpuBefore = cpuMicros(server.pid);
+        const result = wrk(server, key, seconds);
+        const cpuAfter = cpuMicros(server.pid);
+        const cpuUsPerRequest =
+          cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests;
+        runs[key].push({ ...result, cpuUsPerRequest });
+        console.log(
+          `  ${c.name} round ${round + 1}/${rounds} ${c[key].label.padEnd(34)} ${fmtInt(result.requestsPerSecond)} req/s`,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return { app: medianFigures(runs.app), bare: medianFigures(runs.bare) };
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
+const fmtMs = (n: number): string => `${n < 10 ? n.toFixed(2) : n.toFixed(1)}ms`;
+
+export interface Row {
+  name: string;
+  twin: string;
+  bare: number;
+  app: number;
+  unit: string;
+  latency?: { bare: HttpFigures; app: HttpFigures };
+  /** CPU microseconds per request or operation, twin and HealthVision. */
+  cpuUs: { bare: number | null; app: number | null };
+  target: number;
+}
+
+/** A table row from an HTTP comparison. */
+export const httpRow = (
+  name: string,
+  twin: string,
+  figures: { app: HttpFigures; bare: HttpFigures },
+  target: number,
+  unit = 'req/s',
+): Row => ({
+  name,
+  twin,
+  bare: figures.bare.requestsPerSecond,
+  app: figures.app.requestsPerSecond,
+  unit,
+  latency: figures,
+  cpuUs: { bare: figures.bare.cpuUsPerRequest, app: figures.app.cpuUsPerRequest },
+  target,
+});
+
+/** The twin's CPU per request over ours: what throughput the ratio would be on a core of its own. */
+const cpuRatio = (row: Row): number | null =>
+  row.cpuUs.bare && row.cpuUs.app ? row.cpuUs.bare / row.cpuUs.app : null;
+
+/**
+ * Judged on the CPU ratio where there is one: req/s moves with whatever else shares the machine, CPU time
+ * per request much less, and with the server pinned to one core its throughput is the inverse of it.
+ */
+export const verdictRatio = (row: Row): number => cpuRatio(row) ?? row.app / row.bare;
+
+export function printTable(rows: Row[]): void {
+  const header = [
+    'case',
+    'twin',
+    'twin',
+    'healthvision',
+    'req/s ratio',
+    'CPU per request: twin -> hv',
+    'CPU ratio',
+    'target',
+    '',
+  ];
+  const lines = rows.map((row) => {
+    const figure = (n: number, latency?: HttpFigures) =>
+      `${fmtInt(n)} ${row.unit}${latency ? `  p50 ${fmtMs(latency.p50Ms)} p99 ${fmtMs(latency.p99Ms)}` : ''}`;
+    const { bare: bareCpu, app: appCpu } = row.cpuUs;
+    const cpu = cpuRatio(row);
+    return [
+      row.name,
+      row.twin,
+      figure(row.bare, row.latency?.bare),
+      figure(row.app, row.latency?.app),
+      (row.app / row.bare).toFixed(2),
+      bareCpu && appCpu ? `${bareCpu.toFixed(1)} us -> ${appCpu.toFixed(1)} us` : '',
+      cpu === null ? '' : cpu.toFixed(2),
+      `>= ${row.target.toFixed(2)}`,
+      verdictRatio(row) >= row.target ? 'ok' : 'MISSED',
+    ];
+  });
+  const widths = header.map((_, i) => Math.max(header[i]!.length, ...lines.map((line) => line[i]!.length)));
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  console.log(`\n${format(header)}`);
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const line of lines) console.log(format(line));
+  const missed = rows.filter((row) => verdictRatio(row) < row.target);
+  console.log('\nTargets are judged on the CPU ratio (twin CPU per request / ours) where there is one.');
+  if (missed.length) console.log(`${missed.length} of ${rows.length} ratios below target.`);
+  else console.log(`All ${rows.length} ratios meet their targets.`);
+}
