@@ -97,4 +97,21 @@ describe('bodies over the limit on a real server', () => {
     expect(answer?.status).toBe(413);
     expect(JSON.parse(answer!.body)).toEqual(envelope);
   });
+
+  test('broken chunked framing is the fault of the client: no error line, no 500 in the access log', async () => {
+    const server = track(await ServerProcess.start());
+    const connection = await RawConnection.open(server.port);
+    connection.write(
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Transfer-Encoding: chunked\r\nX-Request-Id: broken-chunks\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    );
+    await connection.response();
+    connection.close();
+    const line = await server.waitFor(
+      (l) => l.msg === 'request' && l.requestId === 'broken-chunks',
+      'the access line of the broken request',
+    );
+    expect(line.status).toBe(422);
+    expect(server.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
 });

@@ -198,12 +198,14 @@ export class AccountsService {
   async logout(user: AuthUser | null, refreshToken: string): Promise<void> {
     const { tokens, logger } = this.deps;
     if (user) await tokens.revokeSession(user.sessionId, 'logout');
+    // Holding a refresh token is enough to end its session (it works without a bearer too), so its
+    // session ends whoever the bearer is: a 204 never leaves the token it named working.
     const held = await tokens.sessionOfRefreshToken(refreshToken);
-    if (held && (!user || (held.userId === user.id && held.sessionId !== user.sessionId))) {
-      await tokens.revokeSession(held.sessionId, 'logout');
+    if (held && held.sessionId !== user?.sessionId) await tokens.revokeSession(held.sessionId, 'logout');
+    if (user) logger.info('signed out', { userId: user.id, sessionId: user.sessionId });
+    if (held && held.sessionId !== user?.sessionId) {
+      logger.info('signed out', { userId: held.userId, sessionId: held.sessionId });
     }
-    const who = user ?? (held ? { id: held.userId, sessionId: held.sessionId } : null);
-    if (who) logger.info('signed out', { userId: who.id, sessionId: who.sessionId });
   }
 
   /**

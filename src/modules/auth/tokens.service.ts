@@ -37,6 +37,7 @@ const ACCESS_TYPE = 'at+jwt';
 /** Refresh tokens are opaque: a prefix, then 256 random bits; never a JWT, so never an access token. */
 const REFRESH_PREFIX = 'hvrt_';
 const REFRESH_PATTERN = /^hvrt_[A-Za-z0-9_-]{43}$/;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
@@ -160,9 +161,11 @@ export class TokenService {
    * the claims' shape, and that its session is still live (one read by id).
    */
   async authenticate(authorization: string | undefined): Promise<AuthUser> {
-    const match = authorization?.match(/^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i);
+    const match = authorization?.match(/^Bearer\s+(\S+)$/i);
     if (!match) throw new UnauthorizedError('A bearer access token is required');
     const token = match[1]!;
+    // A compact JWS exactly (three unpadded base64url parts), so no other spelling of a token passes.
+    if (!COMPACT_JWS.test(token)) throw new UnauthorizedError('The access token is invalid', 'INVALID_TOKEN');
     const now = this.clock.now();
     const claims = await this.verifyAccess(token, now);
     if (!claims) {

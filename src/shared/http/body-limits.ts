@@ -14,7 +14,15 @@ async function measureBody(request: Request, bodyLimitBytes: number): Promise<vo
   if (!reader) return;
   let length = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // Broken chunked framing, or a connection cut mid-body (a client hanging up, or a shutdown's
+      // forced close, which logs its own warning): a body that never arrived, not an error of ours.
+      throw new AppError(422, 'MALFORMED_BODY', 'The request body could not be read to its end');
+    }
+    const { done, value } = chunk;
     if (done) return;
     length += value.byteLength;
     if (length > bodyLimitBytes) {

@@ -1,8 +1,10 @@
 import type { Static } from '@sinclair/typebox';
 import type { ValidationError as ElysiaValidationError } from 'elysia';
+import { checkEmailAddress, EMAIL_ADDRESS } from '../email-address.ts';
 import type { ErrorEnvelope } from '../error-schema.ts';
 import { AppError, type FieldIssue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT, textProblem } from '../text.ts';
 
 /** The error envelope's type, derived from its schema. */
 export type ErrorBody = Static<typeof ErrorEnvelope>;
@@ -21,18 +23,44 @@ export function errorResponse(
   });
 }
 
-const validationIssues = (error: ElysiaValidationError): FieldIssue[] => {
-  const seen = new Set<string>();
-  const issues: FieldIssue[] = [];
-  for (const item of error.all as { path?: string; summary?: string; message?: string }[]) {
-    const path = (item.path ?? '').replace(/^\//, '').replaceAll('/', '.') || '(root)';
-    const key = `${path}:${item.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    issues.push({ path, message: item.summary ?? item.message ?? 'invalid' });
-    if (issues.length >= 20) break;
+interface ValueIssue {
+  path?: string;
+  message?: string;
+  value?: unknown;
+  schema?: { format?: string; anyOf?: { const?: unknown }[] };
+}
+
+/**
+ * What is wrong with one value, in words a client can act on: the rule a text or an email broke, the
+ * values an enum allows, else TypeBox's own message. Never the value itself (it may be a password).
+ */
+function issueMessage({ message, value, schema }: ValueIssue): string {
+  if (
+    typeof value === 'string' &&
+    (schema?.format === SINGLE_LINE_TEXT || schema?.format === MULTI_LINE_TEXT)
+  ) {
+    return textProblem(value, schema.format === MULTI_LINE_TEXT) ?? 'is not valid text';
   }
-  return issues;
+  if (typeof value === 'string' && schema?.format === EMAIL_ADDRESS) {
+    const check = checkEmailAddress(value);
+    if (!check.ok) return check.problem;
+  }
+  const allowed = schema?.anyOf?.map((option) => option.const);
+  if (allowed?.length && allowed.every((option) => typeof option === 'string')) {
+    return `must be one of: ${allowed.join(', ')}`;
+  }
+  return message ?? 'is invalid';
+}
+
+/** One issue per field (the first rule it broke), at most 20. */
+const validationIssues = (error: ElysiaValidationError): FieldIssue[] => {
+  const issues = new Map<string, FieldIssue>();
+  for (const item of error.all as ValueIssue[]) {
+    const path = (item.path ?? '').replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    if (!issues.has(path)) issues.set(path, { path, message: issueMessage(item) });
+    if (issues.size >= 20) break;
+  }
+  return [...issues.values()];
 };
 
 /**
