@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { buildContainer } from '../src/container.ts';
 import { Appointments } from '../src/modules/appointments/appointments.model.ts';
-import { type SlotDoc, Slots } from '../src/modules/doctors/slots.model.ts';
+import { type SlotDoc, Slots } from '../src/modules/slots/slots.model.ts';
 import { type UserDoc, Users } from '../src/modules/users/users.model.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import * as schedule from '../../src/modules/doctors/schedule.ts';
+import * as schedule from '../../src/modules/slots/schedule.ts';
 import { Users } from '../../src/modules/users/users.model.ts';
 import { canonicalTimeZone, isTimeZone } from '../../src/shared/time-zones.ts';
 import { buildTestApp, randomEmail, type TestApp } from '../support/app.ts';

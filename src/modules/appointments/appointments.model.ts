@@ -151,21 +151,6 @@ export const HoldBody = t.Object({
 });
 export type HoldBody = Static<typeof HoldBody>;
 
-export const IdempotencyHeaders = t.Object(
-  {
-    'idempotency-key': t.Optional(
-      t.String({
-        minLength: 1,
-        maxLength: 255,
-        pattern: '^[\\x21-\\x7E]+$',
-        description: 'Retries with the same key and body within 24 h return the first response',
-      }),
-    ),
-  },
-  // Other headers (authorization among them) pass through untouched.
-  { additionalProperties: true },
-);
-
 export const AppointmentsQuery = t.Object({
   status: t.Optional(AppointmentStatusParam),
   limit: t.Optional(

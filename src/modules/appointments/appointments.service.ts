@@ -4,7 +4,7 @@ import { ConflictError, DuplicateKeyError, ForbiddenError, NotFoundError } from 
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { isApprovedDoctor } from '../doctors/doctors.model.ts';
-import type { SlotsRepository } from '../doctors/slots.repository.ts';
+import type { SlotsRepository } from '../slots/slots.repository.ts';
 import type { Role } from '../users/users.model.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import {
