@@ -2,23 +2,10 @@ import { Elysia, t } from 'elysia';
 import { ValidationError } from '../../shared/errors.ts';
 import { accepts } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
-import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
+import { UserResponse } from '../auth/auth.model.ts';
 import { AUTH_ERRORS, type AuthPlugin } from '../auth/auth.plugin.ts';
+import { ProfilePatchBody } from './users.model.ts';
 import type { ProfileService } from './users.service.ts';
-
-/** Only these can change through the API; role, email, verification, approval, wallet and ids never. */
-export const ProfilePatchBody = t.Object(
-  {
-    name: t.Optional(Name),
-    phone: t.Optional(Phone),
-    specialty: t.Optional(DoctorFields.specialty),
-    consultationFeePaise: t.Optional(DoctorFields.consultationFeePaise),
-    timezone: t.Optional(DoctorFields.timezone),
-    bio: t.Optional(DoctorFields.bio),
-    languages: t.Optional(DoctorFields.languages),
-  },
-  { additionalProperties: false },
-);
 
 const EDITABLE = Object.keys(ProfilePatchBody.properties);
 
