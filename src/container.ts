@@ -59,6 +59,10 @@ export const collections: CollectionDef[] = [
   Outbox,
 ];
 
+/**
+ * Everything the composition root built, for `main.ts`, scripts and tests (which read the repositories and
+ * the store to check stored state). The app takes the services from it; no controller sees it.
+ */
 export interface Container {
   config: Config;
   logger: Logger;
