@@ -82,9 +82,9 @@ async function main(): Promise<void> {
       (listening) => drain(listening.server, config.SHUTDOWN_GRACE_MS, logger),
     );
   } catch (error) {
+    await resources.closeAll();
     const line = cannotListen(error, config.HOST, config.PORT);
     if (!line) throw error;
-    await resources.closeAll();
     console.error(line);
     process.exit(EXIT_CANNOT_LISTEN);
   }
