@@ -1,7 +1,6 @@
 import { cors } from '@elysiajs/cors';
 import { Elysia, t } from 'elysia';
 import type { Config } from './config.ts';
-import type { Store } from './db/index.ts';
 import { openApiDocs } from './docs/openapi.ts';
 import { adminController } from './modules/admin/admin.controller.ts';
 import type { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
@@ -42,7 +41,8 @@ export interface AppServices {
   config: HttpConfig;
   logger: Logger;
   clock: Clock;
-  store: Pick<Store, 'ping'>;
+  /** The store, as the readiness probe sees it. */
+  store: { ping(timeoutMs: number): Promise<void> };
   email: EmailProvider;
   avatars: AvatarProvider;
   tokens: TokenService;
