@@ -18,8 +18,8 @@ import { openStore } from '../src/db/index.ts';
 import { SqliteEngine } from '../src/db/sqlite/engine.ts';
 import { Appointments } from '../src/modules/appointments/appointments.model.ts';
 import { Sessions } from '../src/modules/auth/auth.model.ts';
-import { type SlotDoc, Slots } from '../src/modules/doctors/slots.model.ts';
 import { IdempotencyKeys } from '../src/modules/idempotency/idempotency.model.ts';
+import { type SlotDoc, Slots } from '../src/modules/slots/slots.model.ts';
 import { type UserDoc, Users } from '../src/modules/users/users.model.ts';
 import {
   BUN,

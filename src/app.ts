@@ -1,27 +1,75 @@
 import { cors } from '@elysiajs/cors';
 import { Elysia, t } from 'elysia';
-import type { Container } from './container.ts';
+import type { Config } from './config.ts';
 import { openApiDocs } from './docs/openapi.ts';
 import { adminController } from './modules/admin/admin.controller.ts';
+import type { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
 import { appointmentsController } from './modules/appointments/appointments.controller.ts';
+import type { AppointmentsService } from './modules/appointments/appointments.service.ts';
+import type { PartySummaries } from './modules/appointments/party-summaries.ts';
+import type { AccountsService } from './modules/auth/accounts.service.ts';
 import { authController } from './modules/auth/auth.controller.ts';
+import { authPlugin } from './modules/auth/auth.plugin.ts';
+import type { TokenService } from './modules/auth/tokens.service.ts';
 import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
 import { doctorsController, specialtiesController } from './modules/doctors/doctors.controller.ts';
+import type { DoctorsService } from './modules/doctors/doctors.service.ts';
+import { idempotencyPlugin } from './modules/idempotency/idempotency.plugin.ts';
+import type { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
 import { outboxController } from './modules/outbox/outbox.controller.ts';
+import type { OutboxService } from './modules/outbox/outbox.service.ts';
+import { slotsController } from './modules/slots/slots.controller.ts';
+import type { SlotsService } from './modules/slots/slots.service.ts';
 import { usersController } from './modules/users/users.controller.ts';
+import type { ProfileService } from './modules/users/users.service.ts';
+import type { AvatarProvider } from './providers/avatars/port.ts';
+import type { EmailProvider } from './providers/email/port.ts';
+import type { Clock } from './shared/clock.ts';
 import { httpBasics } from './shared/http.ts';
+import type { Logger } from './shared/logger.ts';
 import { publicUrls } from './shared/public-urls.ts';
 import { errors } from './shared/route-docs.ts';
 
+/** The settings the HTTP layer reads. */
+type HttpConfig = Pick<
+  Config,
+  'BODY_LIMIT_BYTES' | 'AVATAR_MAX_BYTES' | 'PUBLIC_URL' | 'TRUST_PROXY' | 'CORS_ORIGINS' | 'READY_TIMEOUT_MS'
+>;
+
+/** What the app is made of: services for the controllers, and the store only for the readiness probe. */
+export interface AppServices {
+  config: HttpConfig;
+  logger: Logger;
+  clock: Clock;
+  /** The store, as the readiness probe sees it. */
+  store: { ping(timeoutMs: number): Promise<void> };
+  email: EmailProvider;
+  avatars: AvatarProvider;
+  tokens: TokenService;
+  accounts: AccountsService;
+  profiles: ProfileService;
+  doctorReview: DoctorReviewService;
+  outbox: OutboxService;
+  doctors: DoctorsService;
+  slots: SlotsService;
+  appointments: AppointmentsService;
+  partySummaries: PartySummaries;
+  idempotency: IdempotencyService;
+}
+
 /** Routes that take an avatar upload accept a body of the avatar limit plus room for the other fields. */
-export const uploadBodyLimits = (config: Container['config']): Record<string, number> => {
+export const uploadBodyLimits = (
+  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'AVATAR_MAX_BYTES'>,
+): Record<string, number> => {
   const limit = Math.max(config.BODY_LIMIT_BYTES, config.AVATAR_MAX_BYTES + 64 * 1024);
   return { '/api/v1/auth/signup': limit, '/api/v1/me/avatar': limit };
 };
 
 /** Builds the whole HTTP app without listening; tests call `app.handle(request)`. */
-export function createApp(container: Container) {
-  const { config, logger, store } = container;
+export function createApp(services: AppServices) {
+  const { config, logger, store } = services;
+  const auth = authPlugin(services.tokens);
+  const idempotent = idempotencyPlugin(services.idempotency);
 
   return new Elysia({ name: 'healthvision' })
     .use(
@@ -75,21 +123,29 @@ export function createApp(container: Container) {
         },
       },
     )
-    .use(devMediaController(container))
+    .use(devMediaController({ avatars: services.avatars }))
     .group('/api/v1', (api) =>
       api
         // `?q=&limit=` from a URL template means "not given", not "invalid".
         .onTransform(({ query }) => {
           for (const key in query) if (query[key] === '') delete query[key];
         })
-        .use(authController(container))
-        .use(usersController(container))
-        .use(adminController(container))
-        .use(outboxController(container))
-        .use(devMailboxController(container))
-        .use(doctorsController(container))
-        .use(specialtiesController(container))
-        .use(appointmentsController(container)),
+        .use(authController({ accounts: services.accounts, trustProxy: config.TRUST_PROXY, auth }))
+        .use(usersController({ profiles: services.profiles, auth }))
+        .use(adminController({ doctorReview: services.doctorReview, auth }))
+        .use(outboxController({ outbox: services.outbox, auth }))
+        .use(devMailboxController({ email: services.email }))
+        .use(doctorsController({ doctors: services.doctors }))
+        .use(slotsController({ slots: services.slots, clock: services.clock, auth }))
+        .use(specialtiesController({ doctors: services.doctors }))
+        .use(
+          appointmentsController({
+            appointments: services.appointments,
+            partySummaries: services.partySummaries,
+            auth,
+            idempotent,
+          }),
+        ),
     );
 }
 

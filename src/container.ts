@@ -3,45 +3,44 @@ import { type Config, devSecretFile } from './config.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { CollectionDef } from './db/types.ts';
 import type { Purge } from './jobs/housekeeping.ts';
-import { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
+import { wireAdmin } from './modules/admin/admin.wiring.ts';
+import type { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
 import { Appointments } from './modules/appointments/appointments.model.ts';
-import { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
-import { AppointmentsService } from './modules/appointments/appointments.service.ts';
-import { PartySummaries } from './modules/appointments/party-summaries.ts';
-import { AccountsService } from './modules/auth/accounts.service.ts';
+import type { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
+import type { AppointmentsService } from './modules/appointments/appointments.service.ts';
+import { wireAppointments } from './modules/appointments/appointments.wiring.ts';
+import type { PartySummaries } from './modules/appointments/party-summaries.ts';
+import type { AccountsService } from './modules/auth/accounts.service.ts';
 import { Otps, RefreshSuccessors, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
-import { OtpService } from './modules/auth/otp.service.ts';
-import { OtpsRepository } from './modules/auth/otps.repository.ts';
-import { PasswordHasher } from './modules/auth/password-hasher.ts';
-import { RefreshTokensRepository } from './modules/auth/refresh-tokens.repository.ts';
-import { SessionsRepository } from './modules/auth/sessions.repository.ts';
-import { TokenService } from './modules/auth/tokens.service.ts';
-import { DoctorsService } from './modules/doctors/doctors.service.ts';
-import { Slots } from './modules/doctors/slots.model.ts';
-import { SlotsRepository } from './modules/doctors/slots.repository.ts';
-import { SlotsService } from './modules/doctors/slots.service.ts';
+import { wireAuth } from './modules/auth/auth.wiring.ts';
+import type { TokenService } from './modules/auth/tokens.service.ts';
+import type { DoctorsService } from './modules/doctors/doctors.service.ts';
+import { wireDoctors } from './modules/doctors/doctors.wiring.ts';
 import { IdempotencyKeys } from './modules/idempotency/idempotency.model.ts';
-import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.ts';
-import { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
-import { EmailHandler } from './modules/outbox/handlers/email.ts';
-import { OutboxDeliverer } from './modules/outbox/outbox.deliverer.ts';
+import type { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
+import { wireIdempotency } from './modules/idempotency/idempotency.wiring.ts';
+import type { OutboxDeliverer } from './modules/outbox/outbox.deliverer.ts';
 import { Outbox } from './modules/outbox/outbox.model.ts';
-import { OutboxRepository } from './modules/outbox/outbox.repository.ts';
-import { OutboxService } from './modules/outbox/outbox.service.ts';
+import type { OutboxService } from './modules/outbox/outbox.service.ts';
+import { wireOutbox } from './modules/outbox/outbox.wiring.ts';
 import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
-import { RateLimitsRepository } from './modules/rate-limits/rate-limits.repository.ts';
-import { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
-import { AvatarsService } from './modules/users/avatars.service.ts';
+import type { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
+import { wireRateLimits } from './modules/rate-limits/rate-limits.wiring.ts';
+import { Slots } from './modules/slots/slots.model.ts';
+import type { SlotsRepository } from './modules/slots/slots.repository.ts';
+import type { SlotsService } from './modules/slots/slots.service.ts';
+import { wireSlots } from './modules/slots/slots.wiring.ts';
 import { Users } from './modules/users/users.model.ts';
-import { UsersRepository } from './modules/users/users.repository.ts';
-import { ProfileService } from './modules/users/users.service.ts';
-import { DEV_AVATAR_DIRECTORY, DevAvatarProvider } from './providers/avatars/dev.ts';
-import { ImageKitAvatarProvider } from './providers/avatars/imagekit.ts';
+import type { UsersRepository } from './modules/users/users.repository.ts';
+import type { ProfileService } from './modules/users/users.service.ts';
+import { wireUsers } from './modules/users/users.wiring.ts';
+import { DEV_AVATAR_DIRECTORY } from './providers/avatars/dev.ts';
 import type { AvatarProvider } from './providers/avatars/port.ts';
-import { DevEmailProvider, DevMailbox } from './providers/email/dev.ts';
+import { DevMailbox } from './providers/email/dev.ts';
 import type { EmailProvider } from './providers/email/port.ts';
-import { ResendEmailProvider } from './providers/email/resend.ts';
+import { wireProviders } from './providers/providers.wiring.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
+import { Lifecycle } from './shared/lifecycle.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import { exposedFiles } from './shared/private-files.ts';
 
@@ -60,6 +59,10 @@ export const collections: CollectionDef[] = [
   Outbox,
 ];
 
+/**
+ * Everything the composition root built, for `main.ts`, scripts and tests (which read the repositories and
+ * the store to check stored state). The app takes the services from it; no controller sees it.
+ */
 export interface Container {
   config: Config;
   logger: Logger;
@@ -84,6 +87,9 @@ export interface Container {
   outboxDeliverer: OutboxDeliverer;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
+  /** What the container opened (the store, the outbox deliverer); `main.ts` adds the server and jobs. */
+  resources: Lifecycle;
+  /** Closes every resource, last opened first. */
   close(): Promise<void>;
 }
 
@@ -96,18 +102,8 @@ export interface ContainerOverrides {
   avatars?: AvatarProvider;
 }
 
-/** The composition root: store -> repositories -> services -> providers. Nothing else wires. */
-export async function buildContainer(config: Config, overrides: ContainerOverrides = {}): Promise<Container> {
-  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
-  const clock = overrides.clock ?? systemClock;
-  const store =
-    overrides.store ??
-    (await openStore(config.DATABASE_URL, collections, {
-      onNotice: (message) => logger.warn(message),
-      serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
-    }));
-
-  // The store's own files are checked as it opens; these are the rest of what the server keeps on disk.
+/** What the server keeps on disk besides the store (whose files are checked as it opens), and dev mail. */
+function warnAboutExposure(config: Config, logger: Logger): void {
   for (const file of exposedFiles([
     config.DATA_DIR,
     devSecretFile(config.DATA_DIR),
@@ -123,133 +119,67 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       },
     );
   }
-  const usersRepo = new UsersRepository(store);
-  const backfilled = await usersRepo.backfillSpecialtyKeys();
-  if (backfilled) logger.info('specialty keys written for doctors stored before them', { backfilled });
-  const email: EmailProvider =
-    overrides.email ??
-    (config.EMAIL_PROVIDER === 'resend'
-      ? new ResendEmailProvider({
-          apiKey: config.RESEND_API_KEY!,
-          from: config.EMAIL_FROM,
-          ...(config.RESEND_BASE_URL ? { baseUrl: config.RESEND_BASE_URL } : {}),
-        })
-      : new DevEmailProvider(store, clock));
-  const avatars: AvatarProvider =
-    overrides.avatars ??
-    (config.AVATAR_PROVIDER === 'imagekit'
-      ? new ImageKitAvatarProvider({
-          privateKey: config.IMAGEKIT_PRIVATE_KEY!,
-          ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
-        })
-      : new DevAvatarProvider(config.DATA_DIR));
-  // The outbox: every email goes through it, written with its state change, delivered by the deliverer.
-  const outboxRepo = new OutboxRepository(store);
-  const outboxDeliverer = new OutboxDeliverer(outboxRepo, [new EmailHandler(email)], clock, logger, {
-    leaseSeconds: config.OUTBOX_LEASE_SECONDS,
-    retryBaseSeconds: config.OUTBOX_RETRY_BASE_SECONDS,
-    retryMaxSeconds: config.OUTBOX_RETRY_MAX_SECONDS,
-    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
-  });
-  const outbox = new OutboxService(
-    store,
-    outboxRepo,
-    outboxDeliverer,
-    clock,
-    logger,
-    config.OUTBOX_KEEP_DAYS,
-  );
-  const sessionsRepo = new SessionsRepository(store);
-  const refreshTokensRepo = new RefreshTokensRepository(store);
-  const otpsRepo = new OtpsRepository(store);
-  const rateLimitsRepo = new RateLimitsRepository(store);
-  const tokens = new TokenService(sessionsRepo, refreshTokensRepo, clock, {
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-    reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
-  });
-  const rateLimiter = new RateLimiter(rateLimitsRepo, clock, config.RATE_LIMITS_ENABLED);
-  const avatarService = new AvatarsService(avatars, logger, config.AVATAR_MAX_BYTES);
-  const accounts = new AccountsService({
-    users: usersRepo,
-    tokens,
-    otps: new OtpService(otpsRepo, clock, {
-      ttlSeconds: config.OTP_TTL_SECONDS,
-      pepper: `otp:${config.JWT_SECRET}`,
-    }),
-    hasher: new PasswordHasher({
-      memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
-      timeCost: config.PASSWORD_HASH_TIME_COST,
-    }),
-    rateLimiter,
-    avatars: avatarService,
-    outbox,
-    clock,
-    logger,
-    otpTtlSeconds: config.OTP_TTL_SECONDS,
-  });
-  const profiles = new ProfileService(usersRepo, avatarService, clock);
-  const doctorReview = new DoctorReviewService(usersRepo, outbox, clock, logger, config.DEFAULT_TIMEZONE);
-  const slotsRepo = new SlotsRepository(store);
-  const appointmentsRepo = new AppointmentsRepository(store);
-  const doctors = new DoctorsService(usersRepo);
-  const slots = new SlotsService(slotsRepo, usersRepo, clock, {
-    horizonDays: config.SLOT_HORIZON_DAYS,
-    maxPerRequest: config.MAX_SLOTS_PER_REQUEST,
-  });
-  const appointments = new AppointmentsService(store, appointmentsRepo, slotsRepo, usersRepo, clock, logger, {
-    holdSeconds: config.BOOKING_HOLD_SECONDS,
-    maxHoldsPerPatient: config.MAX_HOLDS_PER_PATIENT,
-  });
-  const partySummaries = new PartySummaries(usersRepo);
-  const idempotencyRepo = new IdempotencyRepository(store);
-  const idempotency = new IdempotencyService(idempotencyRepo, clock);
-  // An OTP record also holds the hour of sends the resend limit counts.
-  const otpKeepMs = Math.max(3_600_000, config.OTP_TTL_SECONDS * 1000);
-  const purges: Purge[] = [
-    { name: 'sessions', run: (now) => sessionsRepo.purgeExpired(now) },
-    { name: 'refreshTokens', run: (now) => refreshTokensRepo.purgeExpired(now) },
-    { name: 'refreshSuccessors', run: (now) => refreshTokensRepo.purgeSuccessors(now) },
-    { name: 'otps', run: (now) => otpsRepo.purgeStale(now, otpKeepMs) },
-    { name: 'rateLimits', run: (now) => rateLimitsRepo.purgeExpired(now) },
-    { name: 'idempotencyKeys', run: (now) => idempotencyRepo.purgeExpired(now) },
-    { name: 'outboxSecrets', run: (now) => outbox.eraseLapsedSecrets(now) },
-    { name: 'outboxSent', run: (now) => outbox.purgeSent(now) },
-  ];
-  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    await accounts.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
-  }
+}
 
-  return {
-    config,
-    logger,
-    clock,
-    store,
-    usersRepo,
-    tokens,
-    rateLimiter,
-    accounts,
-    profiles,
-    doctorReview,
-    email,
-    avatars,
-    slotsRepo,
-    appointmentsRepo,
-    doctors,
-    slots,
-    appointments,
-    partySummaries,
-    idempotency,
-    outbox,
-    outboxDeliverer,
-    purges,
-    async close() {
-      // A delivery under way may still write to the store (its record, the dev mailbox).
-      await outboxDeliverer.stop();
-      await store.close();
-    },
-  };
+/**
+ * The composition root: the store, then each module's wiring in the order they depend on each other.
+ * Nothing else wires. If a step fails, what was already opened is closed again.
+ */
+export async function buildContainer(config: Config, overrides: ContainerOverrides = {}): Promise<Container> {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = overrides.clock ?? systemClock;
+  const resources = new Lifecycle(logger);
+  try {
+    const store = await resources.open(
+      'store',
+      () =>
+        overrides.store ??
+        openStore(config.DATABASE_URL, collections, {
+          onNotice: (message) => logger.warn(message),
+          serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+        }),
+      (opened) => opened.close(),
+    );
+    warnAboutExposure(config, logger);
+    const base = { store, clock, logger };
+    const providers = wireProviders(config, store, clock, overrides);
+    const users = await wireUsers(config, { ...base, avatars: providers.avatars });
+    const outbox = wireOutbox(config, { ...base, email: providers.email, resources });
+    const rateLimits = wireRateLimits(config, base);
+    const auth = await wireAuth(config, {
+      ...base,
+      ...users,
+      rateLimiter: rateLimits.rateLimiter,
+      outbox: outbox.outbox,
+    });
+    const admin = wireAdmin(config, { ...base, ...users, outbox: outbox.outbox });
+    const doctors = wireDoctors(users);
+    const slots = wireSlots(config, { ...base, ...users });
+    const appointments = wireAppointments(config, { ...base, ...users, ...slots });
+    const idempotency = wireIdempotency(base);
+
+    return {
+      config,
+      ...base,
+      ...providers,
+      usersRepo: users.usersRepo,
+      profiles: users.profiles,
+      tokens: auth.tokens,
+      accounts: auth.accounts,
+      rateLimiter: rateLimits.rateLimiter,
+      doctorReview: admin.doctorReview,
+      ...doctors,
+      ...slots,
+      ...appointments,
+      idempotency: idempotency.idempotency,
+      outbox: outbox.outbox,
+      outboxDeliverer: outbox.outboxDeliverer,
+      purges: [...auth.purges, ...rateLimits.purges, ...idempotency.purges, ...outbox.purges],
+      resources,
+      close: () => resources.closeAll(),
+    };
+  } catch (error) {
+    await resources.closeAll();
+    throw error;
+  }
 }

@@ -1,8 +1,9 @@
+import type { Server } from 'bun';
 import { createApp } from './app.ts';
 import { loadConfigOrExit } from './config.ts';
 import { buildContainer } from './container.ts';
 import { startJobs } from './jobs/index.ts';
-import { flushLogs } from './shared/logger.ts';
+import { flushLogs, type Logger } from './shared/logger.ts';
 
 /** Exit code for a server that cannot listen (sysexits EX_UNAVAILABLE); a bad setting is 78. */
 const EXIT_CANNOT_LISTEN = 69;
@@ -32,31 +33,61 @@ const displayUrl = (host: string, port: number | undefined): string => {
   return `http://${shown}:${port}`;
 };
 
+/**
+ * Stops taking connections and lets the requests in flight finish, for up to `graceMs`; then closes
+ * the ones left.
+ */
+async function drain(
+  server: Server<unknown> | null | undefined,
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
+  const drained = server?.stop(false) ?? Promise.resolve();
+  const timedOut = await Promise.race([drained.then(() => false), Bun.sleep(graceMs).then(() => true)]);
+  if (timedOut) {
+    logger.warn('in-flight requests did not finish in time; closing them', { graceMs });
+    await server?.stop(true);
+  }
+  // After-response hooks (the access log line) run on the next turn; let the last requests' hooks finish.
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
 
+  // Opened in order: the store and the outbox deliverer (by the container), the jobs, the HTTP server.
+  // A signal closes them in reverse, so in-flight requests finish while everything they use is still open.
   const container = await buildContainer(config);
-  const { logger } = container;
+  const { logger, resources } = container;
+  await resources.open(
+    'jobs',
+    () => startJobs(container),
+    (jobs) => jobs.stop(),
+  );
   let app: ReturnType<typeof createApp>;
   try {
-    app = createApp(container).listen({
-      hostname: config.HOST,
-      port: config.PORT,
-      // Elysia's default shares the port with any other process that asks the same: a second server
-      // would start silently on a port already in use.
-      reusePort: false,
-      // The app's own guard answers 413 in the envelope for every body over its route's limit (declared
-      // or measured as it arrives); Bun's bare 413 must never come first.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    });
+    app = await resources.open(
+      'http server',
+      () =>
+        createApp(container).listen({
+          hostname: config.HOST,
+          port: config.PORT,
+          // Elysia's default shares the port with any other process that asks the same: a second server
+          // would start silently on a port already in use.
+          reusePort: false,
+          // The app's own guard answers 413 in the envelope for every body over its route's limit (declared
+          // or measured as it arrives); Bun's bare 413 must never come first.
+          maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        }),
+      (listening) => drain(listening.server, config.SHUTDOWN_GRACE_MS, logger),
+    );
   } catch (error) {
+    await resources.closeAll();
     const line = cannotListen(error, config.HOST, config.PORT);
     if (!line) throw error;
-    await container.close();
     console.error(line);
     process.exit(EXIT_CANNOT_LISTEN);
   }
-  const jobs = startJobs(container);
   logger.info('listening', {
     url: displayUrl(config.HOST, app.server?.port),
     host: config.HOST,
@@ -69,22 +100,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info('shutting down', { signal });
-    const server = app.server;
-    const drained = server?.stop(false) ?? Promise.resolve();
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      Bun.sleep(config.SHUTDOWN_GRACE_MS).then(() => true),
-    ]);
-    if (timedOut) {
-      logger.warn('in-flight requests did not finish in time; closing them', {
-        graceMs: config.SHUTDOWN_GRACE_MS,
-      });
-      await server?.stop(true);
-    }
-    // After-response hooks (the access log line) run on the next turn; let the last requests' hooks finish.
-    await new Promise((resolve) => setImmediate(resolve));
-    await jobs.stop();
-    await container.close();
+    await resources.closeAll();
     logger.info('stopped');
     flushLogs();
     process.exit(0);

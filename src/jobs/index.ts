@@ -1,6 +1,10 @@
 import { Cron } from 'croner';
-import type { Container } from '../container.ts';
-import { purgeExpiredRecords } from './housekeeping.ts';
+import type { Config } from '../config.ts';
+import type { AppointmentsService } from '../modules/appointments/appointments.service.ts';
+import type { OutboxDeliverer } from '../modules/outbox/outbox.deliverer.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
+import { type Purge, purgeExpiredRecords } from './housekeeping.ts';
 
 export interface JobSpec {
   name: string;
@@ -13,9 +17,19 @@ export interface Jobs {
   stop(): Promise<void>;
 }
 
-/** The recurring jobs of a container; each is a plain async function of its dependencies. */
-export function jobSpecs(container: Container): JobSpec[] {
-  const { config, appointments, purges, clock, logger, outboxDeliverer } = container;
+/** What the recurring jobs work with. */
+export interface JobDeps {
+  config: Pick<Config, 'HOLD_SWEEP_SECONDS' | 'OUTBOX_POLL_SECONDS' | 'HOUSEKEEPING_SECONDS'>;
+  appointments: AppointmentsService;
+  outboxDeliverer: OutboxDeliverer;
+  purges: Purge[];
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The recurring jobs; each is a plain async function of its dependencies. */
+export function jobSpecs(deps: JobDeps): JobSpec[] {
+  const { config, appointments, purges, clock, logger, outboxDeliverer } = deps;
   return [
     {
       name: 'hold-sweeper',
@@ -40,7 +54,7 @@ export function jobSpecs(container: Container): JobSpec[] {
 }
 
 /** Starts each job on its own schedule; a run never overlaps the previous one of the same job. */
-export function startJobs(container: Container, specs = jobSpecs(container)): Jobs {
+export function startJobs(deps: JobDeps, specs = jobSpecs(deps)): Jobs {
   const running = new Set<Promise<unknown>>();
   const crons = specs.map(
     (spec) =>
@@ -50,7 +64,7 @@ export function startJobs(container: Container, specs = jobSpecs(container)): Jo
         { name: spec.name, interval: Math.max(1, spec.everySeconds), protect: true, unref: true },
         async () => {
           const run = spec.run().catch((error: unknown) =>
-            container.logger.error('job failed', {
+            deps.logger.error('job failed', {
               job: spec.name,
               error: error instanceof Error ? error.message : String(error),
             }),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Appointments } from '../../src/modules/appointments/appointments.model.ts';
-import { Slots } from '../../src/modules/doctors/slots.model.ts';
+import { Slots } from '../../src/modules/slots/slots.model.ts';
 import type { TestApp } from '../support/app.ts';
 import {
   appointmentsOnSlot,

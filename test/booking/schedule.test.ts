@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { expandSchedule, isTimeZone } from '../../src/modules/doctors/schedule.ts';
-import type { ScheduleInput } from '../../src/modules/doctors/slots.model.ts';
+import { expandSchedule, isTimeZone } from '../../src/modules/slots/schedule.ts';
+import type { ScheduleInput } from '../../src/modules/slots/slots.model.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
 
 const limits = { maxDays: 91, maxSlots: 500 };

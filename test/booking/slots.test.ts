@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { collections } from '../../src/container.ts';
 import { openStore } from '../../src/db/index.ts';
-import { Slots } from '../../src/modules/doctors/slots.model.ts';
+import { Slots } from '../../src/modules/slots/slots.model.ts';
 import type { TestApp } from '../support/app.ts';
 import {
   approvedDoctor,

@@ -5,7 +5,7 @@ import { DocumentValidationError, DuplicateKeyError, QueryError } from '../../sr
 import { type AppointmentDoc, Appointments } from '../../src/modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from '../../src/modules/appointments/appointments.repository.ts';
 import { AppointmentsService } from '../../src/modules/appointments/appointments.service.ts';
-import { SlotsRepository } from '../../src/modules/doctors/slots.repository.ts';
+import { SlotsRepository } from '../../src/modules/slots/slots.repository.ts';
 import { Users } from '../../src/modules/users/users.model.ts';
 import { AppError } from '../../src/shared/errors.ts';
 import type { TestApp } from '../support/app.ts';

@@ -60,6 +60,10 @@ describe('graceful shutdown', () => {
     expect(server.lines[inFlight]).toMatchObject({ method: 'POST', status: 404 });
     expect(shuttingDown).toBeLessThan(inFlight);
     expect(inFlight).toBeLessThan(stopped);
+    // Closed in the reverse of their opening, the server first: the request finished before anything closed.
+    const closed = server.lines.filter((line) => line.msg === 'closed').map((line) => line.resource);
+    expect(closed).toEqual(['http server', 'jobs', 'outbox deliverer', 'store']);
+    expect(inFlight).toBeLessThan(server.indexOf((line) => line.msg === 'closed'));
     expect(server.lines.some((line) => line.msg.includes('did not finish in time'))).toBe(false);
   });
 

@@ -4,8 +4,8 @@ import type { ContainerOverrides } from '../../src/container.ts';
 import { type AppointmentDoc, Appointments } from '../../src/modules/appointments/appointments.model.ts';
 import { AppointmentsRepository } from '../../src/modules/appointments/appointments.repository.ts';
 import { AppointmentsService } from '../../src/modules/appointments/appointments.service.ts';
-import { type SlotDoc, Slots } from '../../src/modules/doctors/slots.model.ts';
-import { SlotsRepository } from '../../src/modules/doctors/slots.repository.ts';
+import { type SlotDoc, Slots } from '../../src/modules/slots/slots.model.ts';
+import { SlotsRepository } from '../../src/modules/slots/slots.repository.ts';
 import { buildTestApp, type CallResult, type TestApp } from './app.ts';
 import { type CreatedUser, createUser } from './factories.ts';
 

@@ -1,11 +1,11 @@
 import { Elysia, t } from 'elysia';
-import type { Container } from '../../container.ts';
 import { mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
 import { Text } from '../../shared/text.ts';
-import { authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
+import { type AuthPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
 import { DoctorIdParams } from '../doctors/doctors.model.ts';
 import { ApprovalStatus, PublicUser } from '../users/users.model.ts';
+import type { DoctorReviewService } from './doctor-review.service.ts';
 
 const RejectBody = t.Object(
   { reason: t.Optional(Text({ maxLength: 1000, multiline: true })) },
@@ -31,10 +31,15 @@ const ReviewedDoctor = t.Object({ user: PublicUser });
 const tags = ['Admin'];
 
 /** Doctor review for admins. */
-export function adminController(container: Container) {
-  const { doctorReview } = container;
+export function adminController({
+  doctorReview,
+  auth,
+}: {
+  doctorReview: DoctorReviewService;
+  auth: AuthPlugin;
+}) {
   return new Elysia({ name: 'admin-controller', prefix: '/admin' })
-    .use(authPlugin(container))
+    .use(auth)
     .get(
       '/doctors',
       ({ query }) =>

@@ -1,43 +1,45 @@
 import { Elysia } from 'elysia';
-import type { Container } from '../../container.ts';
 import { accepts } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
-import { AUTH_ERRORS, authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
+import { AUTH_ERRORS, type AuthPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
+import { IdempotencyHeaders } from '../idempotency/idempotency.model.ts';
+import { IDEMPOTENCY_ERRORS, type IdempotencyPlugin } from '../idempotency/idempotency.plugin.ts';
 import {
   AppointmentEnvelope,
   AppointmentIdParams,
   AppointmentPage,
   AppointmentsQuery,
   HoldBody,
-  IdempotencyHeaders,
 } from './appointments.model.ts';
+import type { AppointmentsService } from './appointments.service.ts';
+import type { PartySummaries } from './party-summaries.ts';
 
 const tags = ['Appointments'];
-const HOLD_SCOPE = 'POST /appointments';
 
 /** Booking holds: a patient holds a slot while paying, reads and cancels; a doctor reads theirs. */
-export function appointmentsController(container: Container) {
-  const { appointments, idempotency, partySummaries } = container;
+export function appointmentsController({
+  appointments,
+  partySummaries,
+  auth,
+  idempotent,
+}: {
+  appointments: AppointmentsService;
+  partySummaries: PartySummaries;
+  auth: AuthPlugin;
+  idempotent: IdempotencyPlugin;
+}) {
   return new Elysia({ name: 'appointments-controller', prefix: '/appointments' })
-    .use(authPlugin(container))
+    .use(auth)
+    .use(idempotent)
     .post(
       '',
-      async ({ user, body, headers, set, status }) => {
-        const hold = async () => ({
-          status: 201,
-          body: {
-            appointment: await partySummaries.presentOne(user, await appointments.hold(user.id, body)),
-          },
-        });
-        const key = headers['idempotency-key'];
-        const outcome = key
-          ? await idempotency.run({ userId: user.id, key, scope: HOLD_SCOPE }, body, hold)
-          : { ...(await hold()), replayed: false };
-        if (outcome.replayed) set.headers['idempotent-replayed'] = 'true';
-        return status(201, outcome.body);
-      },
+      async ({ user, body, status }) =>
+        status(201, {
+          appointment: await partySummaries.presentOne(user, await appointments.hold(user.id, body)),
+        }),
       {
         auth: ['patient'],
+        idempotent: 'POST /appointments',
         ...accepts('application/json'),
         body: HoldBody,
         headers: IdempotencyHeaders,
@@ -52,8 +54,7 @@ export function appointmentsController(container: Container) {
             'SLOT_NOT_FOUND',
             'SLOT_UNAVAILABLE',
             'TOO_MANY_HOLDS',
-            'IDEMPOTENCY_KEY_IN_PROGRESS',
-            'IDEMPOTENCY_KEY_REUSED',
+            ...IDEMPOTENCY_ERRORS,
           ),
         },
         detail: {

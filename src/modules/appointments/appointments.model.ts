@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
+import { literalUnion } from '../../shared/literal-union.ts';
 import { Text } from '../../shared/text.ts';
 
 /**
@@ -31,12 +32,7 @@ export const isActiveAppointmentStatus = (status: AppointmentStatus): boolean =>
 export const APPOINTMENT_PAGE_DEFAULT = 20;
 export const APPOINTMENT_PAGE_MAX = 100;
 
-const AppointmentStatusSchema = Type.Union([
-  Type.Literal('pending_payment'),
-  Type.Literal('confirmed'),
-  Type.Literal('expired'),
-  Type.Literal('cancelled'),
-]);
+const AppointmentStatusSchema = literalUnion(APPOINTMENT_STATUSES);
 
 export const AppointmentDoc = Type.Object(
   {
@@ -63,6 +59,12 @@ export const AppointmentDoc = Type.Object(
 );
 export type AppointmentDoc = Static<typeof AppointmentDoc>;
 
+/** An unpaid hold past `holdExpiresAt`: expired, whether or not the sweeper has written it yet. */
+export const isLapsedHold = (
+  appointment: Pick<AppointmentDoc, 'status' | 'holdExpiresAt'>,
+  now: Date,
+): boolean => appointment.status === 'pending_payment' && appointment.holdExpiresAt <= now;
+
 export const Appointments = defineCollection({
   name: 'appointments',
   schema: AppointmentDoc,
@@ -86,13 +88,6 @@ export const Appointments = defineCollection({
 
 /** Instants the server writes (always `toISOString()`): described, not format-checked on every response. */
 const Instant = t.String({ description: 'ISO 8601 instant, UTC', examples: ['2030-01-07T09:00:00.000Z'] });
-// Explicit literals: a union enum would give an optional query parameter a default.
-const AppointmentStatusParam = t.Union([
-  t.Literal('pending_payment'),
-  t.Literal('confirmed'),
-  t.Literal('expired'),
-  t.Literal('cancelled'),
-]);
 
 /** The doctor as the patient's (and an admin's) appointment shows them: a list needs no request per row. */
 export const DoctorSummary = t.Object(
@@ -118,7 +113,7 @@ export const Appointment = t.Object(
     slotId: t.String(),
     startsAt: Instant,
     endsAt: Instant,
-    status: AppointmentStatusParam,
+    status: AppointmentStatusSchema,
     // TypeBox's own Integer: Elysia's `t.Integer` is `numeric text | integer`, documented as `string | number`.
     feePaise: Type.Integer({ description: "The doctor's fee at hold time, in paise" }),
     holdExpiresAt: t.String({ description: 'ISO 8601 instant, UTC: pay before it or the hold lapses' }),
@@ -151,23 +146,8 @@ export const HoldBody = t.Object({
 });
 export type HoldBody = Static<typeof HoldBody>;
 
-export const IdempotencyHeaders = t.Object(
-  {
-    'idempotency-key': t.Optional(
-      t.String({
-        minLength: 1,
-        maxLength: 255,
-        pattern: '^[\\x21-\\x7E]+$',
-        description: 'Retries with the same key and body within 24 h return the first response',
-      }),
-    ),
-  },
-  // Other headers (authorization among them) pass through untouched.
-  { additionalProperties: true },
-);
-
 export const AppointmentsQuery = t.Object({
-  status: t.Optional(AppointmentStatusParam),
+  status: t.Optional(AppointmentStatusSchema),
   limit: t.Optional(
     t.Integer({ minimum: 1, maximum: APPOINTMENT_PAGE_MAX, default: APPOINTMENT_PAGE_DEFAULT }),
   ),

@@ -4,7 +4,8 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/error
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { isApprovedDoctor } from '../doctors/doctors.model.ts';
-import type { SlotsRepository } from '../doctors/slots.repository.ts';
+import { isLapsed } from '../slots/slots.model.ts';
+import type { SlotsRepository } from '../slots/slots.repository.ts';
 import type { Role } from '../users/users.model.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import {
@@ -12,6 +13,7 @@ import {
   type AppointmentDoc,
   type AppointmentsQuery,
   type HoldBody,
+  isLapsedHold,
 } from './appointments.model.ts';
 import type { AppointmentsRepository } from './appointments.repository.ts';
 
@@ -71,8 +73,7 @@ export class AppointmentsService {
     const doctor = await this.users.findById(slot.doctorId);
     if (!isApprovedDoctor(doctor)) throw slotUnavailable('The doctor is not taking bookings');
     if (slot.startsAt <= now) throw slotUnavailable('The slot has already started');
-    const lapsed = slot.status === 'held' && slot.holdExpiresAt !== undefined && slot.holdExpiresAt <= now;
-    if (slot.status !== 'open' && !lapsed) throw slotUnavailable();
+    if (slot.status !== 'open' && !isLapsed(slot, now)) throw slotUnavailable();
     const max = this.rules.maxHoldsPerPatient;
     if ((await this.appointments.countLiveHolds(patientId, now)) >= max) throw tooManyHolds(max);
 
@@ -123,7 +124,7 @@ export class AppointmentsService {
     if (!existing || existing.patientId !== patientId) throw this.notFound();
     const now = this.clock.now();
     const cancelled = await this.appointments.cancel(appointmentId, patientId, now);
-    if (!cancelled && existing.status === 'pending_payment' && existing.holdExpiresAt <= now) {
+    if (!cancelled && isLapsedHold(existing, now)) {
       // The hold lapsed before the sweeper saw it: it is expired, not cancellable.
       if (await this.expire(appointmentId, now, 'cancel'))
         await this.slots.release(existing.slotId, appointmentId, now);
@@ -203,7 +204,7 @@ export class AppointmentsService {
   ): Promise<AppointmentDoc[]> {
     const retired: AppointmentDoc[] = [];
     for (const previous of await appointments.findActiveOnSlot(slotId, claimerId)) {
-      if (previous.status === 'pending_payment' && previous.holdExpiresAt <= now) {
+      if (isLapsedHold(previous, now)) {
         const expired = await appointments.markExpired(previous._id, now);
         if (expired) retired.push(expired);
       }

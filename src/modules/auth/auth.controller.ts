@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia';
-import type { Container } from '../../container.ts';
 import { clientIp } from '../../shared/client-ip.ts';
 import { accepts, mediaTypeOf } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS, noContent } from '../../shared/route-docs.ts';
+import type { AccountsService } from './accounts.service.ts';
 import {
   AcceptedResponse,
   EmailBody,
@@ -15,16 +15,24 @@ import {
   UserResponse,
   VerifyOtpBody,
 } from './auth.model.ts';
-import { authPlugin } from './auth.plugin.ts';
+import type { AuthPlugin } from './auth.plugin.ts';
 
 const tags = ['Auth'];
 
 /** Sign-up, email codes, sign-in, token refresh, sign-out and password reset under /auth. */
-export function authController(container: Container) {
-  const { accounts, config } = container;
+export function authController({
+  accounts,
+  trustProxy,
+  auth,
+}: {
+  accounts: AccountsService;
+  /** Whether the client address comes from X-Forwarded-For (TRUST_PROXY). */
+  trustProxy: boolean;
+  auth: AuthPlugin;
+}) {
   return new Elysia({ name: 'auth-controller', prefix: '/auth' })
-    .use(authPlugin(container))
-    .derive(({ request, server }) => ({ ip: clientIp(request, server, config.TRUST_PROXY) }))
+    .use(auth)
+    .derive(({ request, server }) => ({ ip: clientIp(request, server, trustProxy) }))
     .post('/signup', async ({ body, ip, status }) => status(201, { user: await accounts.signup(body, ip) }), {
       ...accepts('application/json', 'multipart/form-data'),
       transform: ({ body, request }) => {

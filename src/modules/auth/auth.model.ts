@@ -4,7 +4,7 @@ import { defineCollection } from '../../db/index.ts';
 import { EMAIL_ADDRESS } from '../../shared/email-address.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { Text } from '../../shared/text.ts';
-import { PublicUser } from '../users/users.model.ts';
+import { DoctorFields, Name, Phone, PublicUser } from '../users/users.model.ts';
 
 /**
  * A sign-in. Live while `revokedAt` is absent and `expiresAt` is ahead; each refresh moves `expiresAt`.
@@ -125,23 +125,6 @@ export const Email = t.String({
 export const Password = t.String({ minLength: 8, maxLength: 128 });
 export const NewPassword = Password;
 export const OtpCode = t.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code from the email' });
-export const Phone = t.String({ pattern: '^\\+?[0-9][0-9 ()-]{5,18}$', maxLength: 20 });
-export const Name = Text({ maxLength: 120 });
-
-export const DoctorFields = {
-  specialty: Text({ minLength: 2, maxLength: 80 }),
-  registrationNumber: Text({ minLength: 3, maxLength: 40 }),
-  // TypeBox's own Integer: Elysia's `t.Integer`/`t.Numeric` also take numeric strings (" " -> 0, "1e3").
-  consultationFeePaise: Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'Integer paise' }),
-  timezone: t.String({
-    minLength: 1,
-    maxLength: 64,
-    description:
-      "IANA zone, e.g. Asia/Kolkata: a doctor's practice zone (required for doctors), or the zone a patient's emails show times in (optional; DEFAULT_TIMEZONE otherwise)",
-  }),
-  bio: Text({ minLength: 0, maxLength: 2000, multiline: true }),
-  languages: t.Array(Text({ minLength: 2, maxLength: 40 }), { maxItems: 20 }),
-};
 
 /** Multipart sends numbers as text: the fee must be 1-9 plain digits there before it becomes a number. */
 const FEE_DIGITS = /^\d{1,9}$/;

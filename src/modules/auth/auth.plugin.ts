@@ -1,9 +1,8 @@
 import { Elysia } from 'elysia';
-import type { Container } from '../../container.ts';
 import { AppError } from '../../shared/errors.ts';
 import { errors } from '../../shared/route-docs.ts';
 import type { Role } from '../users/users.model.ts';
-import type { AuthUser } from './tokens.service.ts';
+import type { AuthUser, TokenService } from './tokens.service.ts';
 
 export type { AuthUser };
 
@@ -26,8 +25,7 @@ const envelope = (code: string, message: string) => ({ error: { code, message } 
  * or revoked token -> 401; signed in with another role -> 403 `FORBIDDEN`. `{ optionalAuth: true }` gives
  * `user: AuthUser | null` and never refuses: null when the bearer is missing, invalid, expired or revoked.
  */
-export function authPlugin(container: Container) {
-  const { tokens } = container;
+export function authPlugin(tokens: TokenService) {
   return new Elysia({ name: 'auth' }).macro({
     auth: (allowed: true | Role[]) => ({
       detail: { security: [{ bearer: [] }] },
@@ -60,3 +58,5 @@ export function authPlugin(container: Container) {
     }),
   });
 }
+
+export type AuthPlugin = ReturnType<typeof authPlugin>;

@@ -1,7 +1,8 @@
 import { Elysia, t } from 'elysia';
-import type { Container } from '../../container.ts';
 import { DEV_AVATAR_ROUTE, DevAvatarProvider } from '../../providers/avatars/dev.ts';
+import type { AvatarProvider } from '../../providers/avatars/port.ts';
 import { DevEmailProvider } from '../../providers/email/dev.ts';
+import type { EmailProvider } from '../../providers/email/port.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { errors } from '../../shared/route-docs.ts';
 
@@ -20,8 +21,7 @@ const DevMessage = t.Object({
  * The dev mailbox, mounted only with the dev email provider (otherwise the route does not exist: 404).
  * It shows codes, so it must never run in production (config refuses EMAIL_PROVIDER=dev there).
  */
-export function devMailboxController(container: Container) {
-  const { email } = container;
+export function devMailboxController({ email }: { email: EmailProvider }) {
   const app = new Elysia({ name: 'dev-mailbox-controller', prefix: '/dev' });
   if (!(email instanceof DevEmailProvider)) return app;
   return app.get(
@@ -61,8 +61,7 @@ export function devMailboxController(container: Container) {
 }
 
 /** Serves the dev avatar provider's files (only mounted with AVATAR_PROVIDER=dev). */
-export function devMediaController(container: Container) {
-  const { avatars } = container;
+export function devMediaController({ avatars }: { avatars: AvatarProvider }) {
   const app = new Elysia({ name: 'dev-media-controller' });
   if (!(avatars instanceof DevAvatarProvider)) return app;
   return app.get(

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { ID_PATTERN } from '../../shared/ids.ts';
-import type { DoctorProfile, UserDoc } from '../users/users.model.ts';
+import { type DoctorProfile, PROFILE_LIMITS, type UserDoc } from '../users/users.model.ts';
 
 export const DOCTOR_PAGE_DEFAULT = 20;
 export const DOCTOR_PAGE_MAX = 100;
@@ -46,7 +46,7 @@ export const DoctorsQuery = t.Object({
   specialty: t.Optional(
     t.String({
       minLength: 1,
-      maxLength: 80,
+      maxLength: PROFILE_LIMITS.specialty.maxLength,
       description: 'Specialty, any case (`cardiology` finds `Cardiology`)',
     }),
   ),

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
 
 /**
@@ -37,3 +38,19 @@ export const IdempotencyKeys = defineCollection({
   schema: IdempotencyDoc,
   indexes: [{ keys: { userId: 1, key: 1 }, unique: true }, { keys: { expiresAt: 1 } }],
 });
+
+/** The request header of an idempotent route (`{ idempotent }`): a route declares it as its `headers`. */
+export const IdempotencyHeaders = t.Object(
+  {
+    'idempotency-key': t.Optional(
+      t.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[\\x21-\\x7E]+$',
+        description: 'Retries with the same key and body within 24 h return the first response',
+      }),
+    ),
+  },
+  // Other headers (authorization among them) pass through untouched.
+  { additionalProperties: true },
+);

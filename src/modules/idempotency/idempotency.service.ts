@@ -4,14 +4,23 @@ import { newId } from '../../shared/ids.ts';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, type IdempotencyDoc } from './idempotency.model.ts';
 import type { IdempotencyRepository } from './idempotency.repository.ts';
 
-export interface Outcome<B> {
+/** A response as the route sends it: its status and its JSON body. */
+export interface Outcome {
   status: number;
-  body: B;
+  body: unknown;
 }
 
-export interface Replayable<B> extends Outcome<B> {
-  /** True when the response is the stored answer to an earlier request with the same key. */
-  replayed: boolean;
+/** One request's operation under one user's `Idempotency-Key`. */
+export interface IdempotencyRef {
+  userId: string;
+  key: string;
+  scope: string;
+}
+
+/** The right to run the request: the record it took, to complete or release when the request ends. */
+export interface Lease {
+  id: string;
+  leaseId: string;
 }
 
 /** JSON with object keys sorted, so the same body always hashes the same. */
@@ -41,29 +50,29 @@ export class IdempotencyService {
     private readonly clock: Clock,
   ) {}
 
-  async run<B>(
-    ref: { userId: string; key: string; scope: string },
-    request: unknown,
-    execute: () => Promise<Outcome<B>>,
-  ): Promise<Replayable<B>> {
-    const requestHash = hashOf(ref.scope, request);
-    const lease = await this.acquire(ref, requestHash);
-    if ('replay' in lease) return lease.replay as Replayable<B>;
+  /**
+   * Before the request runs: a lease to run it, or the stored response of the first request with this key
+   * and body (a replay). Throws 422 for another body under the key and 409 while the first still runs.
+   */
+  async begin(ref: IdempotencyRef, request: unknown): Promise<{ lease: Lease } | { replay: Outcome }> {
+    const acquired = await this.acquire(ref, hashOf(ref.scope, request));
+    if ('replay' in acquired) return acquired;
+    return { lease: { id: acquired.record._id, leaseId: acquired.record.leaseId } };
+  }
 
-    let outcome: Outcome<B>;
-    try {
-      outcome = await execute();
-    } catch (error) {
-      await this.keys.release(lease.record._id, lease.record.leaseId);
-      throw error;
-    }
+  /** After the request: a success is stored for every retry; anything else frees the key. */
+  async finish(lease: Lease, outcome: Outcome): Promise<void> {
     if (outcome.status >= 200 && outcome.status < 300) {
       const response = { status: outcome.status, body: JSON.stringify(outcome.body) };
-      await this.keys.complete(lease.record._id, lease.record.leaseId, response, this.clock.now());
+      await this.keys.complete(lease.id, lease.leaseId, response, this.clock.now());
     } else {
-      await this.keys.release(lease.record._id, lease.record.leaseId);
+      await this.release(lease);
     }
-    return { ...outcome, replayed: false };
+  }
+
+  /** The request failed: the key is free again, so the retry runs afresh. */
+  async release(lease: Lease): Promise<void> {
+    await this.keys.release(lease.id, lease.leaseId);
   }
 
   /** Deletes records past their 24 hours (a job runs it). */
@@ -72,9 +81,9 @@ export class IdempotencyService {
   }
 
   private async acquire(
-    ref: { userId: string; key: string; scope: string },
+    ref: IdempotencyRef,
     requestHash: string,
-  ): Promise<{ record: IdempotencyDoc } | { replay: Replayable<unknown> }> {
+  ): Promise<{ record: IdempotencyDoc } | { replay: Outcome }> {
     // A few rounds: each lost race means another request changed the record; look again.
     for (let round = 0; round < 5; round++) {
       const now = this.clock.now();
@@ -110,13 +119,7 @@ export class IdempotencyService {
         );
       }
       if (existing.state === 'completed' && existing.response) {
-        return {
-          replay: {
-            status: existing.response.status,
-            body: JSON.parse(existing.response.body),
-            replayed: true,
-          },
-        };
+        return { replay: { status: existing.response.status, body: JSON.parse(existing.response.body) } };
       }
       if (existing.leaseExpiresAt <= now) {
         const taken = await this.keys.takeOver(existing, fresh, now);

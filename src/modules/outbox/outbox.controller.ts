@@ -1,18 +1,17 @@
 import { Elysia, t } from 'elysia';
-import type { Container } from '../../container.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import { BODY_ERRORS, described, errors } from '../../shared/route-docs.ts';
-import { authPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
+import { type AuthPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
 import { OutboxItem, OutboxListQuery, OutboxPage, OutboxStats } from './outbox.model.ts';
+import type { OutboxService } from './outbox.service.ts';
 
 const RecordParams = t.Object({ id: t.String({ pattern: ID_PATTERN }) });
 const tags = ['Admin'];
 
 /** The outbox for admins: metadata only, never a body; failed records can be sent again. */
-export function outboxController(container: Container) {
-  const { outbox } = container;
+export function outboxController({ outbox, auth }: { outbox: OutboxService; auth: AuthPlugin }) {
   return new Elysia({ name: 'outbox-controller', prefix: '/admin' })
-    .use(authPlugin(container))
+    .use(auth)
     .get(
       '/outbox',
       ({ query }) =>

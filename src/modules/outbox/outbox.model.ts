@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
+import { literalUnion } from '../../shared/literal-union.ts';
 
 /**
  * Outbox states, each change one conditional write on the expected state:
@@ -28,12 +29,7 @@ export const canOutboxMove = (from: OutboxStatus, to: OutboxStatus): boolean =>
 export const OUTBOX_KINDS = ['email'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
-const OutboxStatusSchema = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('sending'),
-  Type.Literal('sent'),
-  Type.Literal('failed'),
-]);
+const OutboxStatusSchema = literalUnion(OUTBOX_STATUSES);
 // A union as more kinds come (a gateway refund, a webhook).
 const OutboxKindSchema = Type.Union([Type.Literal('email')]);
 

@@ -1,6 +1,9 @@
 import type { FieldIssue } from '../../shared/errors.ts';
 import { visibleLength } from '../../shared/text.ts';
 import { canonicalTimeZone } from '../../shared/time-zones.ts';
+import { PROFILE_LIMITS } from './users.model.ts';
+
+const language = PROFILE_LIMITS.language;
 
 /**
  * Cleans the free-text profile fields the same way for signup and PATCH /me: trimmed, and the minimum
@@ -37,8 +40,14 @@ export function languagesField(value: string[] | string, issues: FieldIssue[]): 
   const list = fromText ? names.filter(Boolean) : names;
   if (fromText && list.length === 0) {
     issues.push({ path: 'languages', message: 'name at least one language' });
-  } else if (list.some((name) => visibleLength(name) < 2 || name.length > 40) || list.length > 20) {
-    issues.push({ path: 'languages', message: 'up to 20 names of 2-40 characters' });
+  } else if (
+    list.some((name) => visibleLength(name) < language.minLength || name.length > language.maxLength) ||
+    list.length > PROFILE_LIMITS.languages.maxItems
+  ) {
+    issues.push({
+      path: 'languages',
+      message: `up to ${PROFILE_LIMITS.languages.maxItems} names of ${language.minLength}-${language.maxLength} characters`,
+    });
   }
   return list;
 }

@@ -1,24 +1,11 @@
 import { Elysia, t } from 'elysia';
-import type { Container } from '../../container.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { accepts } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
-import { DoctorFields, Name, Phone, UserResponse } from '../auth/auth.model.ts';
-import { AUTH_ERRORS, authPlugin } from '../auth/auth.plugin.ts';
-
-/** Only these can change through the API; role, email, verification, approval, wallet and ids never. */
-export const ProfilePatchBody = t.Object(
-  {
-    name: t.Optional(Name),
-    phone: t.Optional(Phone),
-    specialty: t.Optional(DoctorFields.specialty),
-    consultationFeePaise: t.Optional(DoctorFields.consultationFeePaise),
-    timezone: t.Optional(DoctorFields.timezone),
-    bio: t.Optional(DoctorFields.bio),
-    languages: t.Optional(DoctorFields.languages),
-  },
-  { additionalProperties: false },
-);
+import { UserResponse } from '../auth/auth.model.ts';
+import { AUTH_ERRORS, type AuthPlugin } from '../auth/auth.plugin.ts';
+import { ProfilePatchBody } from './users.model.ts';
+import type { ProfileService } from './users.service.ts';
 
 const EDITABLE = Object.keys(ProfilePatchBody.properties);
 
@@ -36,10 +23,9 @@ const editable = <P extends object>(patch: P): P => {
 const tags = ['Profile'];
 
 /** The signed-in user's own profile and picture. */
-export function usersController(container: Container) {
-  const { profiles } = container;
+export function usersController({ profiles, auth }: { profiles: ProfileService; auth: AuthPlugin }) {
   return new Elysia({ name: 'users-controller' })
-    .use(authPlugin(container))
+    .use(auth)
     .get('/me', async ({ user }) => ({ user: await profiles.get(user.id) }), {
       auth: true,
       response: {

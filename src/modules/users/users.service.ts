@@ -2,19 +2,8 @@ import type { Clock } from '../../shared/clock.ts';
 import { type FieldIssue, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import type { AvatarsService } from './avatars.service.ts';
 import { languagesField, timeZoneField, trimmedText } from './profile-fields.ts';
-import { type PublicUser, toPublicUser } from './users.model.ts';
+import { type ProfilePatch, type PublicUser, toPublicUser } from './users.model.ts';
 import type { ProfileChanges, UsersRepository } from './users.repository.ts';
-
-/** What PATCH /me accepts: name and phone for everyone, practice details for doctors. */
-export interface ProfilePatch {
-  name?: string;
-  phone?: string;
-  specialty?: string;
-  consultationFeePaise?: number;
-  timezone?: string;
-  bio?: string;
-  languages?: string[];
-}
 
 // `timezone` is everyone's: a doctor's practice zone, or a patient's zone for email times.
 const DOCTOR_FIELDS = ['specialty', 'consultationFeePaise', 'bio', 'languages'] as const;

@@ -8,8 +8,8 @@ import {
 } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { parseInstant } from '../../shared/instants.ts';
+import { isApprovedDoctor } from '../doctors/doctors.model.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
-import { isApprovedDoctor } from './doctors.model.ts';
 import { expandSchedule, type PlannedSlot } from './schedule.ts';
 import {
   type CreateSlotsBody,

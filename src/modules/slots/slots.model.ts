@@ -1,7 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
-import { defineCollection } from '../../db/index.ts';
+import { defineCollection, type Filter } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
+import { literalUnion } from '../../shared/literal-union.ts';
 
 /**
  * Slot states, each change one conditional write on the expected state:
@@ -33,7 +34,7 @@ export const SlotDoc = Type.Object(
     doctorId: Type.String(),
     startsAt: Type.Date(),
     endsAt: Type.Date(),
-    status: Type.Union([Type.Literal('open'), Type.Literal('held'), Type.Literal('booked')]),
+    status: literalUnion(SLOT_STATUSES),
     /** The appointment holding (or, once booked, owning) the slot. */
     heldBy: Type.Optional(Type.String()),
     holdExpiresAt: Type.Optional(Type.Date()),
@@ -43,6 +44,12 @@ export const SlotDoc = Type.Object(
   { additionalProperties: false },
 );
 export type SlotDoc = Static<typeof SlotDoc>;
+
+/** A held slot whose hold has lapsed: claimable again, and shown as open, before any job runs. */
+export const isLapsed = (slot: Pick<SlotDoc, 'status' | 'holdExpiresAt'>, now: Date): boolean =>
+  slot.status === 'held' && slot.holdExpiresAt !== undefined && slot.holdExpiresAt <= now;
+/** `isLapsed` as a store filter. */
+export const lapsedFilter = (now: Date): Filter => ({ status: 'held', holdExpiresAt: { $lte: now } });
 
 export const Slots = defineCollection({
   name: 'slots',
@@ -58,9 +65,6 @@ export const Slots = defineCollection({
 /** Why a requested slot was not created. */
 export const SKIP_REASONS = ['IN_PAST', 'BEYOND_HORIZON', 'OVERLAP', 'DST_GAP'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
-
-// Explicit literals: a union enum would give an optional query parameter a default.
-const SlotStatusSchema = t.Union([t.Literal('open'), t.Literal('held'), t.Literal('booked')]);
 
 const IsoInstant = t.String({ format: 'date-time', examples: ['2030-01-07T09:00:00Z'] });
 /**
@@ -114,7 +118,7 @@ export const OwnSlot = t.Object(
     doctorId: t.String(),
     startsAt: Instant,
     endsAt: Instant,
-    status: t.Union([t.Literal('open'), t.Literal('held'), t.Literal('booked')], {
+    status: literalUnion(SLOT_STATUSES, {
       description: 'Effective state: a held slot whose hold has lapsed shows as open',
     }),
     appointmentId: t.Optional(t.String()),
@@ -128,12 +132,7 @@ export type OwnSlot = Static<typeof OwnSlot>;
 export const SkippedSlot = t.Object({
   startsAt: Instant,
   endsAt: Instant,
-  reason: t.Union([
-    t.Literal('IN_PAST'),
-    t.Literal('BEYOND_HORIZON'),
-    t.Literal('OVERLAP'),
-    t.Literal('DST_GAP'),
-  ]),
+  reason: literalUnion(SKIP_REASONS),
   conflictsWith: t.Optional(t.String({ description: 'The existing slot it overlaps' })),
 });
 export type SkippedSlot = Static<typeof SkippedSlot>;
@@ -164,7 +163,7 @@ export type PublicSlotsQuery = Static<typeof PublicSlotsQuery>;
 /** The public query plus the doctor's own filter by effective state. */
 export const OwnSlotsQuery = t.Object({
   ...PublicSlotsQuery.properties,
-  status: t.Optional(SlotStatusSchema),
+  status: t.Optional(literalUnion(SLOT_STATUSES)),
 });
 export type OwnSlotsQuery = Static<typeof OwnSlotsQuery>;
 
@@ -183,7 +182,7 @@ export const toPublicSlot = (slot: SlotDoc): PublicSlot => ({
 
 /** The doctor's view, with the effective state at `now`. */
 export const toOwnSlot = (slot: SlotDoc, now: Date): OwnSlot => {
-  const lapsed = slot.status === 'held' && slot.holdExpiresAt !== undefined && slot.holdExpiresAt <= now;
+  const lapsed = isLapsed(slot, now);
   return {
     id: slot._id,
     doctorId: slot.doctorId,

@@ -1,11 +1,11 @@
 import type { InsertDoc } from '../../db/collection.ts';
 import type { Filter, Page, Store } from '../../db/index.ts';
 import { Users } from '../users/users.model.ts';
-import { canSlotMove, type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
+import { canSlotMove, lapsedFilter, type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
 
 /** Open, or held by a hold that has lapsed: either way a patient may claim it now. */
 const claimable = (now: Date): Filter => ({
-  $or: [{ status: 'open' }, { status: 'held', holdExpiresAt: { $lte: now } }],
+  $or: [{ status: 'open' }, lapsedFilter(now)],
 });
 
 const range = (from: Date, to: Date) => ({ $gte: from, $lt: to });
@@ -114,10 +114,7 @@ export class SlotsRepository {
 
   /** Held slots whose hold has lapsed, oldest first (the sweeper's backstop). */
   findLapsedHolds(now: Date, limit: number): Promise<SlotDoc[]> {
-    return this.slots.findAll(
-      { status: 'held', holdExpiresAt: { $lte: now } },
-      { sort: { holdExpiresAt: 1 }, limit },
-    );
+    return this.slots.findAll(lapsedFilter(now), { sort: { holdExpiresAt: 1 }, limit });
   }
 
   /** Deletes the doctor's slot if it is open (or its hold lapsed); false when held, booked or not theirs. */
