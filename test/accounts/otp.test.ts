@@ -189,6 +189,24 @@ describe('POST /auth/otp/verify', () => {
 });
 
 describe('POST /auth/otp/resend', () => {
+  test('RATE_LIMITS_ENABLED=false lifts the code limits too: resend and forgot answer 202 each time', async () => {
+    const open = await buildTestApp({ RATE_LIMITS_ENABLED: 'false' });
+    try {
+      const email = randomEmail();
+      await open.call('POST', '/api/v1/auth/signup', {
+        body: { name: 'Asha', email, password: 'long enough 1', role: 'patient' },
+      });
+      for (let i = 0; i < 7; i++) {
+        for (const path of ['/api/v1/auth/otp/resend', '/api/v1/auth/password/forgot']) {
+          const res = await open.call('POST', path, { body: { email } });
+          expect({ path, i, status: res.status }).toEqual({ path, i, status: 202 });
+        }
+      }
+    } finally {
+      await open.close();
+    }
+  });
+
   test('202 and a new code, at most once per 60 s (429 + Retry-After), then allowed again', async () => {
     const { email } = await signUp();
     expect((await resend(email)).status).toBe(202);

@@ -136,3 +136,23 @@ test('the hold sweeper is a job every HOLD_SWEEP_SECONDS, next to housekeeping',
   expect(await sweeper.run()).toMatchObject({ expired: expect.any(Number), reopened: expect.any(Number) });
   expect(specs.map((spec) => spec.name)).toContain('housekeeping');
 });
+
+test('a lapsed hold reads as expired at once, before the sweeper writes it, in get, list and the status filter', async () => {
+  const [slotId] = await publishSlots(t, doctor, hourFromNow(t, 50), 1);
+  const placed = await hold(t, alice, slotId!);
+  const id: string = placed.body.appointment.id;
+  const read = (path: string) => t.call('GET', path, { token: alice.accessToken });
+  const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((a) => a.id);
+
+  expect((await read(`/api/v1/appointments/${id}`)).body.appointment.status).toBe('pending_payment');
+  expect(ids(await read('/api/v1/appointments?status=pending_payment'))).toContain(id);
+
+  t.clock.set(plus(new Date(placed.body.appointment.holdExpiresAt), 1000));
+  const seen = (await read(`/api/v1/appointments/${id}`)).body.appointment;
+  expect(seen).toMatchObject({ status: 'expired', expiredAt: placed.body.appointment.holdExpiresAt });
+  expect((await storedAppointment(t, id))!.status).toBe('pending_payment');
+  expect(ids(await read('/api/v1/appointments?status=pending_payment'))).not.toContain(id);
+  expect(ids(await read('/api/v1/appointments?status=expired'))).toContain(id);
+  const all = (await read('/api/v1/appointments')).body.items as { id: string; status: string }[];
+  expect(all.find((a) => a.id === id)?.status).toBe('expired');
+});

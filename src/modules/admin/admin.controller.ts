@@ -1,4 +1,5 @@
 import { Elysia, t } from 'elysia';
+import { ValidationError } from '../../shared/errors.ts';
 import { mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
 import { Text } from '../../shared/text.ts';
@@ -12,17 +13,18 @@ const RejectBody = t.Object(
   { additionalProperties: false },
 );
 /**
- * The body of a route whose fields are all optional: no body reads as `{}`, anything but a JSON object
- * throws (Elysia answers 422 MALFORMED_BODY). Elysia's own parsing would let a failed parse through as
+ * The body of a route whose fields are all optional: no body reads as `{}`; text that is not JSON is 422
+ * MALFORMED_BODY and JSON that is not an object 422 VALIDATION_FAILED. Elysia's own parsing would let a failed parse through as
  * undefined and clean a non-object into `{}`, so garbage would act like a valid empty request.
  */
-async function optionalJsonObject(request: Request): Promise<object> {
+async function optionalJsonBody(request: Request): Promise<object> {
   const text = await request.text();
   if (text.trim() === '') return {};
   if (mediaTypeOf(request) !== 'application/json') throw unsupportedMediaType(['application/json']);
   const value: unknown = JSON.parse(text);
+  // Valid JSON that is not an object is an invalid body, as on every other JSON route.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError('expected a JSON object');
+    throw new ValidationError('The request is invalid', [{ path: '(root)', message: 'Expected object' }]);
   }
   return value;
 }
@@ -103,7 +105,7 @@ export function adminController({
       {
         auth: ['admin'],
         params: DoctorIdParams,
-        parse: ({ request }) => optionalJsonObject(request),
+        parse: ({ request }) => optionalJsonBody(request),
         body: RejectBody,
         response: {
           200: described(ReviewedDoctor, 'The doctor, now rejected'),

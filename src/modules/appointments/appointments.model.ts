@@ -65,6 +65,12 @@ export const isLapsedHold = (
   now: Date,
 ): boolean => appointment.status === 'pending_payment' && appointment.holdExpiresAt <= now;
 
+/** An appointment as a reader sees it now: a lapsed hold reads as expired before the sweeper writes it. */
+export const asSeenAt = (appointment: AppointmentDoc, now: Date): AppointmentDoc =>
+  isLapsedHold(appointment, now)
+    ? { ...appointment, status: 'expired', expiredAt: appointment.holdExpiresAt }
+    : appointment;
+
 export const Appointments = defineCollection({
   name: 'appointments',
   schema: AppointmentDoc,

@@ -111,13 +111,23 @@ export class AppointmentsRepository {
   }
 
   /** Newest first; `party` is the patient's or the doctor's own id. */
+  /** A party's appointments by their status as seen at `now` (a lapsed hold counts as expired). */
   page(
     party: { patientId: string } | { doctorId: string },
     status: AppointmentStatus | undefined,
+    now: Date,
     page: { limit: number; cursor?: string | undefined },
   ): Promise<Page<AppointmentDoc>> {
+    const seen: Filter =
+      status === 'pending_payment'
+        ? { status, holdExpiresAt: { $gt: now } }
+        : status === 'expired'
+          ? { $or: [{ status }, { status: 'pending_payment', holdExpiresAt: { $lte: now } }] }
+          : status
+            ? { status }
+            : {};
     return this.appointments.find(
-      { ...party, ...(status ? { status } : {}) },
+      { ...party, ...seen },
       { sort: { _id: -1 }, limit: page.limit, cursor: page.cursor ?? null },
     );
   }

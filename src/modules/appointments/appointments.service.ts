@@ -12,6 +12,7 @@ import {
   APPOINTMENT_PAGE_DEFAULT,
   type AppointmentDoc,
   type AppointmentsQuery,
+  asSeenAt,
   type HoldBody,
   isLapsedHold,
 } from './appointments.model.ts';
@@ -151,17 +152,22 @@ export class AppointmentsService {
     ) {
       throw this.notFound();
     }
-    return appointment;
+    return asSeenAt(appointment, this.clock.now());
   }
 
-  /** A patient's own appointments, or a doctor's appointments with them; newest first. */
-  list(viewer: Viewer, query: AppointmentsQuery): Promise<Page<AppointmentDoc>> {
+  /**
+   * A patient's own appointments, or a doctor's appointments with them; newest first. Statuses are as
+   * seen now: a lapsed hold is listed (and filtered) as expired, before the sweeper has written it.
+   */
+  async list(viewer: Viewer, query: AppointmentsQuery): Promise<Page<AppointmentDoc>> {
     if (viewer.role === 'admin') throw new ForbiddenError('Your role cannot do this');
     const party = viewer.role === 'doctor' ? { doctorId: viewer.id } : { patientId: viewer.id };
-    return this.appointments.page(party, query.status, {
+    const now = this.clock.now();
+    const page = await this.appointments.page(party, query.status, now, {
       limit: query.limit ?? APPOINTMENT_PAGE_DEFAULT,
       cursor: query.cursor,
     });
+    return { ...page, items: page.items.map((appointment) => asSeenAt(appointment, now)) };
   }
 
   /**

@@ -46,6 +46,7 @@ export async function wireAuth(
     otps: new OtpService(otpsRepo, clock, {
       ttlSeconds: config.OTP_TTL_SECONDS,
       pepper: `otp:${config.JWT_SECRET}`,
+      limitsEnabled: config.RATE_LIMITS_ENABLED,
     }),
     hasher: new PasswordHasher({
       memoryKib: config.PASSWORD_HASH_MEMORY_KIB,

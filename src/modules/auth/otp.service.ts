@@ -40,7 +40,8 @@ export class OtpService {
   constructor(
     private readonly otps: OtpsRepository,
     private readonly clock: Clock,
-    private readonly options: { ttlSeconds: number; pepper: string },
+    /** `limitsEnabled: false` (RATE_LIMITS_ENABLED=false) lifts the send limits; sends are still counted. */
+    private readonly options: { ttlSeconds: number; pepper: string; limitsEnabled?: boolean },
   ) {}
 
   /** This service writing through `tx`, the store of a running transaction. */
@@ -80,7 +81,8 @@ export class OtpService {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.otps.find(email, purpose);
       const recent = (current?.sentAt ?? []).filter((sent) => now.getTime() - sent.getTime() < HOUR_MS);
-      if (options.throttled) {
+      const limited = options.throttled && this.options.limitsEnabled !== false;
+      if (limited) {
         const last = recent.at(-1);
         if (last && now.getTime() - last.getTime() < RESEND_GAP_MS) {
           throw new TooManyRequestsError(retryAfter(last.getTime() + RESEND_GAP_MS - now.getTime()));
@@ -96,7 +98,7 @@ export class OtpService {
       }
       if (await this.otps.replaceCode(current, { ...issued, sentAt })) return answer;
       // Another send won the conditional write just now: that one is the newest code.
-      if (options.throttled) throw new TooManyRequestsError(RESEND_GAP_MS / 1000);
+      if (limited) throw new TooManyRequestsError(RESEND_GAP_MS / 1000);
     }
     throw new TooManyRequestsError(RESEND_GAP_MS / 1000);
   }

@@ -39,7 +39,8 @@ function issueMessage({ message, value, schema }: ValueIssue): string {
     typeof value === 'string' &&
     (schema?.format === SINGLE_LINE_TEXT || schema?.format === MULTI_LINE_TEXT)
   ) {
-    return textProblem(value, schema.format === MULTI_LINE_TEXT) ?? 'is not valid text';
+    const problem = textProblem(value, schema.format === MULTI_LINE_TEXT);
+    if (problem) return problem;
   }
   if (typeof value === 'string' && schema?.format === EMAIL_ADDRESS) {
     const check = checkEmailAddress(value);
