@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   OUTBOX_RECORD_NOT_FOUND: { status: 404, meaning: 'No outbox record has this id' },
   EMAIL_TAKEN: { status: 409, meaning: 'An account with this email already exists' },
   ALREADY_REVIEWED: { status: 409, meaning: 'The doctor was already approved or rejected' },
+  DOCTOR_EMAIL_NOT_VERIFIED: {
+    status: 409,
+    meaning: 'The doctor has not verified their email yet, so cannot be approved (rejecting is allowed)',
+  },
   OUTBOX_NOT_FAILED: { status: 409, meaning: 'Only a failed outbox record can be retried' },
   OUTBOX_BODY_ERASED: {
     status: 409,

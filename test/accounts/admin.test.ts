@@ -26,6 +26,32 @@ const mailbox = async (email: string) => {
 };
 
 describe('doctor review', () => {
+  test('a doctor whose email is not verified cannot be approved (409), may be rejected, and is approved once verified', async () => {
+    const email = randomEmail('unverified');
+    const signup = await t.call('POST', '/api/v1/auth/signup', {
+      body: {
+        name: 'Dr Unproven',
+        email,
+        password: 'long enough 1',
+        role: 'doctor',
+        specialty: 'Dermatology',
+        registrationNumber: 'REG-UNPROVEN',
+        consultationFeePaise: 40_000,
+        timezone: 'Asia/Kolkata',
+      },
+      headers: { 'x-forwarded-for': nextClientIp() },
+    });
+    const id: string = signup.body.user.id;
+    const refused = await asAdmin('POST', `/admin/doctors/${id}/approve`);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'DOCTOR_EMAIL_NOT_VERIFIED']);
+    const stored = (await t.container.store.collection(Users).findById(id))!;
+    expect(stored.doctor?.approvalStatus).toBe('pending');
+    expect((await mailbox(email)).map((m) => m.subject).join()).not.toMatch(/approved/i);
+    const code = (await mailbox(email))[0]!.text.match(/\b(\d{6})\b/)![1];
+    expect((await t.call('POST', '/api/v1/auth/otp/verify', { body: { email, code } })).status).toBe(200);
+    expect((await asAdmin('POST', `/admin/doctors/${id}/approve`)).status).toBe(200);
+  });
+
   test('GET /admin/doctors lists pending doctors by default, oldest first, paginated', async () => {
     const fresh = await buildTestApp();
     try {

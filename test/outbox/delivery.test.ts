@@ -193,6 +193,8 @@ describe('the provider down for the whole delivery', () => {
     expect((await signup(t, email, 'doctor')).status).toBe(201);
     await t.container.outboxDeliverer.settled();
     const doctorId = (await t.container.usersRepo.findByEmail(email))!._id;
+    // Only a verified doctor can be approved; this test is about the approval email, not the code.
+    await t.container.usersRepo.markEmailVerified(doctorId, t.clock.now());
 
     fake.goDown();
     let recordId = '';

@@ -88,12 +88,15 @@ export function adminController({
             'VALIDATION_FAILED',
             'DOCTOR_NOT_FOUND',
             'ALREADY_REVIEWED',
+            'DOCTOR_EMAIL_NOT_VERIFIED',
           ),
         },
         detail: {
           tags,
           summary: 'Approve a pending doctor (emails them)',
-          description: 'Each doctor is decided once; a second decision is 409 `ALREADY_REVIEWED`.',
+          description:
+            'Each doctor is decided once; a second decision is 409 `ALREADY_REVIEWED`. A doctor whose email is ' +
+            'not verified yet cannot be approved (409 `DOCTOR_EMAIL_NOT_VERIFIED`), so only proven addresses are listed.',
         },
       },
     )

@@ -37,6 +37,20 @@ export class DoctorReviewService {
     reason?: string,
   ): Promise<PublicUser> {
     const at = this.clock.now();
+    if (decision === 'approved') {
+      // Only a proven address is published: verification never goes back, so a check before is enough.
+      const current = await this.users.findById(doctorId);
+      if (
+        current?.role === 'doctor' &&
+        current.doctor?.approvalStatus === 'pending' &&
+        !current.emailVerified
+      ) {
+        throw new ConflictError(
+          'DOCTOR_EMAIL_NOT_VERIFIED',
+          'This doctor has not verified their email yet; approve them once they have',
+        );
+      }
+    }
     const reviewed = await this.outbox.transaction(async (tx, outbox) => {
       const doc = await this.users.within(tx).reviewDoctor(doctorId, decision, { by: adminId, at });
       if (!doc) return null;
