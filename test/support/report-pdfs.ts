@@ -1,0 +1,114 @@
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+
+/** One printed lab value: what a generated report says, and what the analyzer should find. */
+export interface PrintedValue {
+  /** The name as printed (an alias of the test). */
+  label: string;
+  /** The canonical name the analyzer should report. */
+  name: string;
+  value: number;
+  unit: string;
+  /** Printed beside the value, or omitted (the default table applies). */
+  range?: { low: number | null; high: number | null };
+  flag: 'low' | 'normal' | 'high' | 'critical';
+}
+
+export type Layout = 'table' | 'inline' | 'spaced';
+export type DrawingOrder = 'rows' | 'columns';
+
+const rangeText = (range: PrintedValue['range']): string => {
+  if (!range) return '';
+  if (range.low !== null && range.high !== null) return `${range.low} - ${range.high}`;
+  if (range.high !== null) return `< ${range.high}`;
+  return `> ${range.low}`;
+};
+
+/**
+ * A lab report PDF with a text layer: a header, the values in one of three layouts, free text lines (which
+ * may carry anything, an injection attempt included), drawn row by row or column by column.
+ */
+export async function labReportPdf(
+  values: PrintedValue[],
+  options: { layout?: Layout; order?: DrawingOrder; extraLines?: string[] } = {},
+): Promise<Uint8Array> {
+  const { layout = 'table', order = 'rows', extraLines = [] } = options;
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const draw = (text: string, x: number, y: number) => page.drawText(text, { x, y, size: 10, font });
+  draw('City Diagnostics Laboratory - Test Report', 50, 800);
+  draw('Patient: Test Person    Sample: Blood    Date: 2030-01-07', 50, 785);
+  let y = 760;
+  for (const line of extraLines) {
+    draw(line, 50, y);
+    y -= 14;
+  }
+  draw('Test', 50, y);
+  draw('Result', 250, y);
+  draw('Unit', 330, y);
+  draw('Reference range', 420, y);
+  y -= 16;
+  const rows = values.map((value, i) => ({ value, y: y - i * 15 }));
+  const cells: Array<{ text: string; x: number; y: number; column: number }> = [];
+  for (const { value, y: rowY } of rows) {
+    if (layout === 'inline') {
+      const range = rangeText(value.range);
+      cells.push({
+        text: `${value.label}: ${value.value} ${value.unit}${range ? ` (ref: ${range})` : ''}`,
+        x: 50,
+        y: rowY,
+        column: 0,
+      });
+    } else if (layout === 'spaced') {
+      cells.push({ text: value.label, x: 50, y: rowY, column: 0 });
+      cells.push({ text: `${value.value} ${value.unit}`, x: 250, y: rowY, column: 1 });
+      if (value.range) cells.push({ text: rangeText(value.range), x: 420, y: rowY, column: 2 });
+    } else {
+      cells.push({ text: value.label, x: 50, y: rowY, column: 0 });
+      cells.push({ text: String(value.value), x: 250, y: rowY, column: 1 });
+      cells.push({ text: value.unit, x: 330, y: rowY, column: 2 });
+      if (value.range) cells.push({ text: rangeText(value.range), x: 420, y: rowY, column: 3 });
+    }
+  }
+  const ordered = order === 'columns' ? [...cells].sort((a, b) => a.column - b.column || b.y - a.y) : cells;
+  for (const cell of ordered) draw(cell.text, cell.x, cell.y);
+  draw('End of report. Values flagged by the laboratory should be discussed with your doctor.', 50, 100);
+  return doc.save();
+}
+
+/** A PDF with pages but no text layer, like a scan. */
+export async function scannedPdf(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  page.drawRectangle({ x: 50, y: 500, width: 300, height: 200 });
+  return doc.save();
+}
+
+/** A small CBC-and-glucose report with known findings. */
+export const SAMPLE_VALUES: PrintedValue[] = [
+  {
+    label: 'Hemoglobin',
+    name: 'Hemoglobin',
+    value: 10.2,
+    unit: 'g/dL',
+    range: { low: 13, high: 17 },
+    flag: 'low',
+  },
+  {
+    label: 'WBC Count',
+    name: 'WBC Count',
+    value: 7.1,
+    unit: '10^3/uL',
+    range: { low: 4, high: 11 },
+    flag: 'normal',
+  },
+  { label: 'Fasting Glucose', name: 'Fasting Glucose', value: 126, unit: 'mg/dL', flag: 'high' },
+  {
+    label: 'Potassium',
+    name: 'Potassium',
+    value: 6.8,
+    unit: 'mmol/L',
+    range: { low: 3.5, high: 5.1 },
+    flag: 'critical',
+  },
+];
