@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import type { Store } from '../../db/index.ts';
 import { BuiltinMlProvider } from '../../providers/ml/builtin.ts';
 import type { MlProvider } from '../../providers/ml/port.ts';
+import { CloudinaryReportStorage } from '../../providers/storage/cloudinary.ts';
 import { LocalReportStorage } from '../../providers/storage/local.ts';
 import type { ReportStorage } from '../../providers/storage/port.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -19,7 +20,16 @@ export function reportProviders(
   config: Config,
   overrides: { reportStorage?: ReportStorage; ml?: MlProvider } = {},
 ): { reportStorage: ReportStorage; ml: MlProvider } {
-  const reportStorage = overrides.reportStorage ?? new LocalReportStorage(config.DATA_DIR);
+  const reportStorage =
+    overrides.reportStorage ??
+    (config.STORAGE_PROVIDER === 'cloudinary'
+      ? new CloudinaryReportStorage({
+          cloudName: config.CLOUDINARY_CLOUD_NAME!,
+          apiKey: config.CLOUDINARY_API_KEY!,
+          apiSecret: config.CLOUDINARY_API_SECRET!,
+          ...(config.CLOUDINARY_UPLOAD_PREFIX ? { uploadPrefix: config.CLOUDINARY_UPLOAD_PREFIX } : {}),
+        })
+      : new LocalReportStorage(config.DATA_DIR));
   const ml = overrides.ml ?? new BuiltinMlProvider();
   return { reportStorage, ml };
 }
