@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 import { defineCollection } from '../../db/index.ts';
 import { AnalysisResult, ChatReply, Finding } from '../../providers/ml/port.ts';
+import { REPORT_FILE_TYPES } from '../../providers/storage/port.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import { literalUnion } from '../../shared/literal-union.ts';
 import { Text } from '../../shared/text.ts';
@@ -18,7 +19,6 @@ export const REPORT_STATUSES = ['analyzing', 'analyzed', 'analysis_failed'] as c
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 const ReportStatusSchema = literalUnion(REPORT_STATUSES);
 
-export const REPORT_FILE_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/webp'] as const;
 const ReportFileTypeSchema = literalUnion(REPORT_FILE_TYPES);
 
 export const FAILURE_REASONS = [

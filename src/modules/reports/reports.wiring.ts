@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { Store } from '../../db/index.ts';
 import { BuiltinMlProvider } from '../../providers/ml/builtin.ts';
+import { HttpMlProvider } from '../../providers/ml/http.ts';
 import type { MlProvider } from '../../providers/ml/port.ts';
 import { CloudinaryReportStorage } from '../../providers/storage/cloudinary.ts';
 import { LocalReportStorage } from '../../providers/storage/local.ts';
@@ -30,7 +31,15 @@ export function reportProviders(
           ...(config.CLOUDINARY_UPLOAD_PREFIX ? { uploadPrefix: config.CLOUDINARY_UPLOAD_PREFIX } : {}),
         })
       : new LocalReportStorage(config.DATA_DIR));
-  const ml = overrides.ml ?? new BuiltinMlProvider();
+  const ml =
+    overrides.ml ??
+    (config.ML_PROVIDER === 'http'
+      ? new HttpMlProvider({
+          baseUrl: config.ML_SERVICE_URL!,
+          timeoutMs: config.ML_TIMEOUT_MS,
+          ...(config.ML_API_KEY ? { apiKey: config.ML_API_KEY } : {}),
+        })
+      : new BuiltinMlProvider());
   return { reportStorage, ml };
 }
 

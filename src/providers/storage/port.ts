@@ -1,5 +1,6 @@
 /** The file types a medical report may be, judged by its bytes. */
-export type ReportFileType = 'application/pdf' | 'image/png' | 'image/jpeg' | 'image/webp';
+export const REPORT_FILE_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/webp'] as const;
+export type ReportFileType = (typeof REPORT_FILE_TYPES)[number];
 
 export interface StoredFile {
   /** The provider's handle: a random id, never the client's file name. */
