@@ -112,3 +112,86 @@ export const SAMPLE_VALUES: PrintedValue[] = [
     flag: 'critical',
   },
 ];
+
+/** A small seeded PRNG (mulberry32), so a corpus is the same on every run. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = state;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface CorpusTest {
+  name: string;
+  aliases: string[];
+  units: string[];
+  low: number | null;
+  high: number | null;
+  criticalLow?: number;
+  criticalHigh?: number;
+}
+
+const round = (value: number): number => {
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return Number(value.toFixed(digits));
+};
+const capitalize = (alias: string): string =>
+  alias.length <= 4 ? alias.toUpperCase() : alias.replace(/\b[a-z]/g, (c) => c.toUpperCase());
+
+/**
+ * A random lab report over `tests`: 6-14 values, each printed under one of its aliases with one of its
+ * units, a printed range (sometimes shifted from the default) or none, and a value aimed at a flag; the
+ * expected flag follows the rule (critical limits first, then the printed or default range).
+ */
+export function randomReport(tests: CorpusTest[], random: () => number): PrintedValue[] {
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+  const chosen = [...tests].sort(() => random() - 0.5).slice(0, 6 + Math.floor(random() * 9));
+  return chosen.map((test) => {
+    const printRange = random() < 0.7;
+    const shift = printRange && random() < 0.5 ? 0.9 + random() * 0.2 : 1;
+    const low = test.low === null ? null : round(test.low * shift);
+    const high = test.high === null ? null : round(test.high * shift);
+    const targets: PrintedValue['flag'][] = ['normal', 'normal'];
+    if (low !== null && low > 0) targets.push('low');
+    if (high !== null) targets.push('high');
+    if (test.criticalHigh !== undefined || test.criticalLow !== undefined) targets.push('critical');
+    const target = pick(targets);
+    const lo = low ?? (high !== null ? high * 0.3 : 1);
+    const hi = high ?? lo * 2;
+    let value: number;
+    if (target === 'normal') value = lo + (hi - lo) * (0.1 + random() * 0.8);
+    else if (target === 'low')
+      value =
+        Math.max(test.criticalLow ?? 0, lo * 0.6) +
+        (lo - Math.max(test.criticalLow ?? 0, lo * 0.6)) * (0.1 + random() * 0.8);
+    else if (target === 'high')
+      value = hi + (Math.min(test.criticalHigh ?? hi * 1.6, hi * 1.6) - hi) * (0.1 + random() * 0.8);
+    else
+      value =
+        test.criticalHigh !== undefined
+          ? test.criticalHigh * (1.1 + random() * 0.5)
+          : test.criticalLow! * (0.3 + random() * 0.5);
+    value = round(value);
+    const flag: PrintedValue['flag'] =
+      (test.criticalLow !== undefined && value < test.criticalLow) ||
+      (test.criticalHigh !== undefined && value > test.criticalHigh)
+        ? 'critical'
+        : low !== null && value < low
+          ? 'low'
+          : high !== null && value > high
+            ? 'high'
+            : 'normal';
+    return {
+      label: capitalize(pick(test.aliases)),
+      name: test.name,
+      value,
+      unit: pick(test.units),
+      ...(printRange ? { range: { low, high } } : {}),
+      flag,
+    };
+  });
+}
