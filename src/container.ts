@@ -44,6 +44,7 @@ import { DevMailbox } from './providers/email/dev.ts';
 import type { EmailProvider } from './providers/email/port.ts';
 import type { MlProvider } from './providers/ml/port.ts';
 import { wireProviders } from './providers/providers.wiring.ts';
+import { LOCAL_REPORTS_DIRECTORY } from './providers/storage/local.ts';
 import type { ReportStorage } from './providers/storage/port.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { Lifecycle } from './shared/lifecycle.ts';
@@ -123,6 +124,7 @@ function warnAboutExposure(config: Config, logger: Logger): void {
     config.DATA_DIR,
     devSecretFile(config.DATA_DIR),
     join(config.DATA_DIR, DEV_AVATAR_DIRECTORY),
+    join(config.DATA_DIR, LOCAL_REPORTS_DIRECTORY),
   ])) {
     logger.warn(file.message, { path: file.path, mode: file.mode });
   }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Reports } from '../../src/modules/reports/reports.model.ts';
+import { LOCAL_REPORTS_DIRECTORY } from '../../src/providers/storage/local.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { PNG_1X1 } from '../support/images.ts';
@@ -51,6 +54,12 @@ describe('upload and analysis', () => {
     // The storage key is random, never the client's file name.
     expect(stored!.storageKey).toMatch(/^[0-9a-f]{32}$/);
     expect(await storedFiles(t)).toContain(stored!.storageKey);
+    // Private: the file 0600 in a 0700 directory, and no route serves the directory.
+    const directory = join(t.dataDir, LOCAL_REPORTS_DIRECTORY);
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+    expect(statSync(join(directory, stored!.storageKey)).mode & 0o777).toBe(0o600);
+    expect((await t.call('GET', `/reports/${stored!.storageKey}`)).status).toBe(404);
+    expect((await t.call('GET', `/media/reports/${stored!.storageKey}`)).status).toBe(404);
   });
 
   test('images and scans without a text layer end analysis_failed with NO_TEXT, and the owner may retry', async () => {
@@ -78,6 +87,19 @@ describe('upload and analysis', () => {
       });
       expect(after.body.report.status).toBe('analysis_failed');
     }
+  });
+
+  test('a report deleted before its analysis ran: the analysis finds nothing to do, no file is left', async () => {
+    const patient = await createUser(t, { role: 'patient' });
+    const res = await uploadReport(t, patient, await sampleReport());
+    const removed = await t.call('DELETE', `/api/v1/reports/${res.body.report.id}`, {
+      token: patient.accessToken,
+    });
+    expect(removed.status).toBe(204);
+    await t.container.outboxDeliverer.settled();
+    expect(await reportsOf(patient.user.id)).toEqual([]);
+    const [stored] = await reportsOf(patient.user.id);
+    expect(stored).toBeUndefined();
   });
 
   test('an analyzed report cannot be analyzed again', async () => {

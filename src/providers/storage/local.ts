@@ -28,7 +28,9 @@ export class LocalReportStorage implements ReportStorage {
   }
 
   async download(key: string): Promise<FileDownload> {
-    return { stream: Bun.file(this.path(key)) };
+    const file = Bun.file(this.path(key));
+    if (!(await file.exists())) throw new Error('the report file is missing');
+    return { stream: file };
   }
 
   async remove(key: string): Promise<void> {
