@@ -1,5 +1,7 @@
 import { getDocumentProxy } from 'unpdf';
 
+/** Pages read at most: lab reports are short, and a huge PDF must not hold the process. */
+export const MAX_PAGES = 50;
 /** Items whose baselines differ by at most this much (PDF units) are on one row. */
 const ROW_TOLERANCE = 2;
 
@@ -19,7 +21,7 @@ export async function pdfRows(bytes: Uint8Array): Promise<string[]> {
   const pdf = await getDocumentProxy(bytes.slice());
   try {
     const rows: string[] = [];
-    for (let number = 1; number <= pdf.numPages; number++) {
+    for (let number = 1; number <= Math.min(pdf.numPages, MAX_PAGES); number++) {
       const page = await pdf.getPage(number);
       const content = await page.getTextContent();
       const placed: Placed[] = [];
