@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { TestApp } from '../support/app.ts';
 import { buildBookingApp } from '../support/booking.ts';
 import { type CreatedUser, createUser } from '../support/factories.ts';
-import { analyzedReport, appointmentWithDoctor } from '../support/reports.ts';
+import { analyzedReport, appointmentWithDoctor, sampleReport, uploadReport } from '../support/reports.ts';
 
 let t: TestApp;
 let owner: CreatedUser;
@@ -189,6 +189,37 @@ describe('every route, every caller (BOLA matrix)', () => {
     expect(await t.container.reportsRepo.findById(reportId)).toBeNull();
     const gone = await t.call('GET', `/api/v1/reports/${reportId}`, { token: sharedDoctor.accessToken });
     expect(gone.status).toBe(404);
+  });
+});
+
+describe('upload: patients only, with their own appointment', () => {
+  test("doctors and admins 403, anonymous 401, another patient's appointment 404; nothing stored", async () => {
+    const form = () => {
+      const body = new FormData();
+      body.append('file', new File([new Uint8Array([0x25, 0x50, 0x44, 0x46])], 'r.pdf'));
+      return body;
+    };
+    for (const [who, status] of [
+      ['sharedDoctor', 403],
+      ['admin', 403],
+      ['anonymous', 401],
+    ] as const) {
+      const res = await t.call('POST', '/api/v1/reports', {
+        ...(token(who) ? { token: token(who) } : {}),
+        body: form(),
+      });
+      expect({ who, status: res.status }).toEqual({ who, status });
+    }
+    const patient = await createUser(t, { role: 'patient' });
+    const res = await uploadReport(t, patient, await sampleReport(), { appointmentId: otherAppointmentId });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('APPOINTMENT_NOT_FOUND');
+    expect((await t.call('GET', '/api/v1/reports', { token: patient.accessToken })).body.items).toEqual([]);
+    const { appointmentId: own } = await appointmentWithDoctor(t, patient);
+    const linked = await uploadReport(t, patient, await sampleReport(), { appointmentId: own });
+    expect(linked.status).toBe(201);
+    expect(linked.body.report.appointmentId).toBe(own);
+    await t.container.outboxDeliverer.settled();
   });
 });
 

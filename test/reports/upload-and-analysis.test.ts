@@ -146,6 +146,20 @@ describe('upload and analysis', () => {
     expect(chat).toEqual([]);
   });
 
+  test('concurrent uploads past the quota: at most REPORT_QUOTA are kept, the others store nothing', async () => {
+    const patient = await createUser(t, { role: 'patient' });
+    const bytes = await sampleReport();
+    const before = (await storedFiles(t)).length;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => uploadReport(t, patient, bytes)));
+    await t.container.outboxDeliverer.settled();
+    expect(answers.filter((a) => a.status === 201).length).toBe(6);
+    expect(
+      answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'REPORT_QUOTA_EXCEEDED'),
+    ).toBe(true);
+    expect((await reportsOf(patient.user.id)).length).toBe(6);
+    expect((await storedFiles(t)).length).toBe(before + 6);
+  });
+
   test('the quota: REPORT_QUOTA reports per patient, then 409 with nothing stored', async () => {
     const patient = await createUser(t, { role: 'patient' });
     const bytes = await sampleReport();

@@ -62,15 +62,8 @@ export class ReportsService {
   ): Promise<ReportDoc> {
     const file = await acceptReportFile(input.file, this.settings.maxBytes);
     if (input.appointmentId) await this.ownAppointment(patientId, input.appointmentId);
-    if ((await this.repo.countOfPatient(patientId)) >= this.settings.quota) {
-      throw new ConflictError(
-        'REPORT_QUOTA_EXCEEDED',
-        `You can keep at most ${this.settings.quota} reports`,
-        {
-          quota: this.settings.quota,
-        },
-      );
-    }
+    // Checked before the upload (no file stored for nothing) and again in the transaction that writes.
+    await this.checkQuota(this.repo, patientId);
     let stored: { key: string };
     try {
       stored = await this.storage.put(file);
@@ -81,6 +74,7 @@ export class ReportsService {
     try {
       const now = this.clock.now();
       const report = await this.outbox.transaction(async (tx, outbox) => {
+        await this.checkQuota(this.repo.within(tx), patientId);
         const inserted = await this.repo.within(tx).insert({
           patientId,
           ...(input.title ? { title: input.title } : {}),
@@ -105,6 +99,18 @@ export class ReportsService {
     } catch (error) {
       await this.storage.remove(stored.key, file.contentType).catch(() => undefined);
       throw error;
+    }
+  }
+
+  private async checkQuota(repo: ReportsRepository, patientId: string): Promise<void> {
+    if ((await repo.countOfPatient(patientId)) >= this.settings.quota) {
+      throw new ConflictError(
+        'REPORT_QUOTA_EXCEEDED',
+        `You can keep at most ${this.settings.quota} reports`,
+        {
+          quota: this.settings.quota,
+        },
+      );
     }
   }
 
