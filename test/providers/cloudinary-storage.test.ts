@@ -3,6 +3,7 @@ import { Reports } from '../../src/modules/reports/reports.model.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { type CloudinaryFake, startCloudinaryFake } from '../support/fakes/cloudinary.ts';
+import { startMlServiceFake } from '../support/fakes/ml-service.ts';
 import { sampleReport, uploadReport } from '../support/reports.ts';
 
 let fake: CloudinaryFake;
@@ -96,6 +97,35 @@ describe('report files on Cloudinary (the real SDK against a loopback fake that 
       expect(fake.assets.size).toBe(before);
     } finally {
       await wrong.close();
+    }
+  });
+
+  test('with an ML service, the analysis is sent a signed URL it can fetch, not the bytes', async () => {
+    const ml = startMlServiceFake();
+    const both = await buildTestApp({
+      STORAGE_PROVIDER: 'cloudinary',
+      CLOUDINARY_CLOUD_NAME: fake.cloudName,
+      CLOUDINARY_API_KEY: fake.apiKey,
+      CLOUDINARY_API_SECRET: fake.apiSecret,
+      CLOUDINARY_UPLOAD_PREFIX: fake.url,
+      ML_PROVIDER: 'http',
+      ML_SERVICE_URL: ml.url,
+      ML_API_KEY: ml.apiKey,
+    });
+    try {
+      const patient = await createUser(both, { role: 'patient' });
+      const bytes = await sampleReport();
+      const res = await uploadReport(both, patient, bytes);
+      await both.container.outboxDeliverer.settled();
+      const sent = ml.received.find((r) => r.path === '/analyze')!.body.report as Record<string, string>;
+      expect(sent.bytesBase64).toBeUndefined();
+      expect(sent.url).toStartWith(`${fake.url}/v1_1/${fake.cloudName}/image/download?`);
+      expect(ml.fetched).toEqual([{ url: sent.url!, status: 200, bytes: bytes.byteLength }]);
+      const report = await both.container.reportsRepo.findById(res.body.report.id);
+      expect(report?.status).toBe('analyzed');
+    } finally {
+      await both.close();
+      await ml.stop();
     }
   });
 });

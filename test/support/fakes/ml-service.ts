@@ -11,6 +11,8 @@ export interface MlServiceFake {
   mode: MlMode;
   slowMs: number;
   received: Array<{ path: string; authorization: string | null; body: Record<string, unknown> }>;
+  /** What fetching each signed file URL it was sent gave: its status and size. */
+  fetched: Array<{ url: string; status: number; bytes: number }>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export function startMlServiceFake(): MlServiceFake {
     mode: 'ok',
     slowMs: 2000,
     received: [],
+    fetched: [],
     stop: async () => {},
   };
   const server = Bun.serve({
@@ -55,6 +58,12 @@ export function startMlServiceFake(): MlServiceFake {
       if (fake.mode === 'malformed') return Response.json({ findings: 'many', summary: 42 });
       if (pathname === '/analyze') {
         if (fake.mode === 'no_text') return Response.json({ error: { code: 'NO_TEXT' } }, { status: 422 });
+        const url = (body.report as { url?: string } | undefined)?.url;
+        if (url) {
+          const file = await fetch(url);
+          fake.fetched.push({ url, status: file.status, bytes: (await file.arrayBuffer()).byteLength });
+          if (!file.ok) return Response.json({ error: 'could not read the file' }, { status: 502 });
+        }
         return Response.json({
           summary: 'Hemoglobin is a little low; TSH is normal.',
           findings: FAKE_FINDINGS,
