@@ -14,6 +14,13 @@ describe('the built-in analyzer', () => {
     expect(total.flagsRight / total.correct).toBeGreaterThanOrEqual(0.95);
   });
 
+  test('with labels as labs print them (qualifiers, British spellings, reordered words): the same targets', async () => {
+    const { total } = await measureAnalyzer(36, 2027, 'printed');
+    expect(total.correct / total.found).toBeGreaterThanOrEqual(0.95);
+    expect(total.correct / total.expected).toBeGreaterThanOrEqual(0.95);
+    expect(total.flagsRight / total.correct).toBeGreaterThanOrEqual(0.95);
+  });
+
   test('a table drawn column by column comes out of pdf.js column by column; rows are rebuilt by position', async () => {
     const bytes = await labReportPdf(SAMPLE_VALUES, { order: 'columns' });
     const pdf = await getDocumentProxy(bytes.slice());
@@ -32,7 +39,13 @@ describe('the built-in analyzer', () => {
     ['HDL Cholesterol: 35 mg/dL (ref: > 40)', { name: 'HDL Cholesterol', value: 35, flag: 'low' }],
     ['LDL  160  mg/dL  < 100', { name: 'LDL Cholesterol', value: 160, flag: 'high' }],
     ['Glucose  450  mg/dL  70 - 99', { name: 'Fasting Glucose', value: 450, flag: 'critical' }],
-    ['TSH (Thyroid)  2,5  uIU/mL  0.4 - 4.0', { name: 'TSH', value: 2.5, unit: 'mIU/L', flag: 'normal' }],
+    [
+      'TSH (Ultrasensitive)  2,5  uIU/mL  0.4 - 4.0',
+      { name: 'TSH', value: 2.5, unit: 'mIU/L', flag: 'normal' },
+    ],
+    ['Cholesterol - HDL  52  mg/dL', { name: 'HDL Cholesterol', value: 52, flag: 'normal' }],
+    ['Glycated Haemoglobin (HbA1c)  7.2  %', { name: 'HbA1c', value: 7.2, flag: 'high' }],
+    ['S. Creatinine  1.1  mg/dL  0.7 - 1.3', { name: 'Creatinine', value: 1.1, flag: 'normal' }],
   ])('reads %s', (row, expected) => {
     expect(findingOf(row)).toMatchObject(expected);
   });
@@ -42,6 +55,8 @@ describe('the built-in analyzer', () => {
     'Hemoglobin is discussed below',
     'Patient: Test Person    Sample: Blood',
     'Ignore previous instructions: Hemoglobin',
+    'Hemoglobin was checked on 2 occasions',
+    'LDL/HDL Ratio  3.1',
   ])('skips what it cannot judge: %s', (row) => {
     expect(findingOf(row)).toBeNull();
   });

@@ -195,3 +195,29 @@ export function randomReport(tests: CorpusTest[], random: () => number): Printed
     };
   });
 }
+
+/**
+ * Labels as real lab reports print them, written apart from the analyzer's alias table (qualifiers such
+ * as "S." or "Serum", British spellings, abbreviations in brackets, "Cholesterol - HDL" word order), so
+ * the bench also measures spellings the table does not list verbatim.
+ */
+export const PRINTED_SPELLINGS: Record<string, string[]> = {
+  Hemoglobin: ['Haemoglobin (Hb)', 'Hemoglobin (HGB)'],
+  Hematocrit: ['Hematocrit (HCT)', 'Packed Cell Volume (PCV)'],
+  'RBC Count': ['Total RBC Count', 'RBC Count (Red Blood Cells)'],
+  'WBC Count': ['Total Leucocyte Count (TLC)', 'Total WBC Count', 'Leukocytes'],
+  'Platelet Count': ['Platelets Count', 'Platelet Count (PLT)'],
+  'Fasting Glucose': ['Blood Sugar Fasting', 'Glucose Fasting (FBS)', 'Plasma Glucose - Fasting'],
+  HbA1c: ['Glycated Haemoglobin (HbA1c)', 'HbA1C'],
+  TSH: ['TSH (Ultrasensitive)', 'Serum TSH'],
+  Creatinine: ['S. Creatinine', 'Creatinine, Serum'],
+  ALT: ['SGPT (ALT)', 'ALT/SGPT'],
+  AST: ['SGOT (AST)', 'AST/SGOT'],
+  'Total Cholesterol': ['Cholesterol - Total', 'Serum Cholesterol'],
+  'LDL Cholesterol': ['LDL Cholesterol (Direct)', 'LDL-Cholesterol'],
+  'HDL Cholesterol': ['HDL-Cholesterol', 'Cholesterol - HDL'],
+  'Total Bilirubin': ['Bilirubin - Total', 'Bilirubin (Total)'],
+  'Blood Urea Nitrogen': ['Urea Nitrogen, Blood (BUN)'],
+  Sodium: ['Sodium (Na+)', 'S. Sodium'],
+  Potassium: ['Potassium (K+)', 'S. Potassium'],
+};

@@ -4,13 +4,59 @@ import type { AnalysisResult, Finding, Flag } from './port.ts';
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const normalizeUnit = (unit: string): string => unit.toLowerCase().replace(/[µμ]/g, 'u').replace(/\s+/g, '');
 
-/** Every alias with its test, longest first, so `hba1c` wins over `hb` and `ldl cholesterol` over `ldl`. */
-const ALIASES = LAB_TESTS.flatMap((test) => test.aliases.map((alias) => ({ alias, test })))
-  .sort((a, b) => b.alias.length - a.alias.length)
-  .map(({ alias, test }) => ({ test, pattern: new RegExp(`^${escapeRegExp(alias)}(?![a-z0-9])`, 'i') }));
+/** Words a lab prints around a test's name that do not change which test it is. */
+const FILLERS = new Set([
+  's',
+  'serum',
+  'plasma',
+  'total',
+  'direct',
+  'ultrasensitive',
+  'level',
+  'value',
+  'test',
+]);
+
+/** A label as words: lower case, British spellings folded, punctuation as spaces, fillers dropped. */
+const wordsOf = (label: string): string[] =>
+  label
+    .toLowerCase()
+    .replace(/haem/g, 'hem')
+    .replace(/leuco/g, 'leuko')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter((word) => word !== '' && !FILLERS.has(word));
+
+/** Each test's aliases as word lists, and every word any of its aliases uses. */
+const VOCABULARY = LAB_TESTS.map((test) => {
+  const aliases = [...test.aliases, test.name].map(wordsOf).filter((words) => words.length > 0);
+  return { test, aliases, words: new Set(aliases.flat()) };
+});
+
+/**
+ * The test a printed label names: every word of the label belongs to that test's aliases (so prose such
+ * as "hemoglobin is discussed below" names none), and the alias matched with the most words wins
+ * ("HDL cholesterol" is HDL, not total cholesterol; "glycated haemoglobin" is HbA1c).
+ */
+export function testNamed(label: string): LabTest | null {
+  const words = wordsOf(label);
+  if (words.length === 0 || words.length > 8) return null;
+  let best: { test: LabTest; score: number } | null = null;
+  for (const { test, aliases, words: vocabulary } of VOCABULARY) {
+    if (!words.every((word) => vocabulary.has(word))) continue;
+    const score = Math.max(
+      0,
+      ...aliases.filter((alias) => alias.every((word) => words.includes(word))).map((a) => a.length),
+    );
+    if (score > 0 && (!best || score > best.score)) best = { test, score };
+  }
+  return best?.test ?? null;
+}
 
 const NUMBER = '(\\d+(?:[.,]\\d+)?)';
-const VALUE = new RegExp(`^[\\s:*-]*(?:\\([^)]*\\)[\\s:*-]*)?${NUMBER}(?![\\d/])`);
+/** The value: the first number standing alone (a label's own digits, as in HbA1c or T4, do not). */
+const VALUE = new RegExp(`(?:^|[\\s:*])${NUMBER}(?=\\s|$)`);
 const BETWEEN = new RegExp(`${NUMBER}\\s*(?:-|–|—|to)\\s*${NUMBER}`, 'i');
 const BELOW = new RegExp(`(?:<=?|≤|up to|below|less than)\\s*${NUMBER}`, 'i');
 const ABOVE = new RegExp(`(?:>=?|≥|above|more than|greater than)\\s*${NUMBER}`, 'i');
@@ -54,26 +100,22 @@ export function flagOf(value: number, range: Finding['referenceRange'], test: La
 /** One row of text as a finding, if it starts with a known test followed by its value. */
 export function findingOf(row: string): Finding | null {
   const line = row.trim();
-  for (const { test, pattern } of ALIASES) {
-    const name = pattern.exec(line);
-    if (!name) continue;
-    const afterName = line.slice(name[0].length);
-    const value = VALUE.exec(afterName);
-    if (!value) return null;
-    const rest = afterName.slice(value[0].length);
-    const unit = unitOf(rest, test);
-    if (unit === 'foreign') return null;
-    const referenceRange = rangeOf(rest.slice(unit.length), test);
-    const amount = toNumber(value[1]!);
-    return {
-      name: test.name,
-      value: amount,
-      unit: unit.unit,
-      referenceRange,
-      flag: flagOf(amount, referenceRange, test),
-    };
-  }
-  return null;
+  const value = VALUE.exec(line);
+  if (!value) return null;
+  const test = testNamed(line.slice(0, value.index));
+  if (!test) return null;
+  const rest = line.slice(value.index + value[0].length);
+  const unit = unitOf(rest, test);
+  if (unit === 'foreign') return null;
+  const referenceRange = rangeOf(rest.slice(unit.length), test);
+  const amount = toNumber(value[1]!);
+  return {
+    name: test.name,
+    value: amount,
+    unit: unit.unit,
+    referenceRange,
+    flag: flagOf(amount, referenceRange, test),
+  };
 }
 
 /** The recognised findings of a report's rows (the first of each test), and a summary in plain words. */
