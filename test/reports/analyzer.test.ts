@@ -46,6 +46,7 @@ describe('the built-in analyzer', () => {
     ['Cholesterol - HDL  52  mg/dL', { name: 'HDL Cholesterol', value: 52, flag: 'normal' }],
     ['Glycated Haemoglobin (HbA1c)  7.2  %', { name: 'HbA1c', value: 7.2, flag: 'high' }],
     ['S. Creatinine  1.1  mg/dL  0.7 - 1.3', { name: 'Creatinine', value: 1.1, flag: 'normal' }],
+    ['3.  Platelet Count  120  10^3/uL  150 - 450', { name: 'Platelet Count', value: 120, flag: 'low' }],
   ])('reads %s', (row, expected) => {
     expect(findingOf(row)).toMatchObject(expected);
   });

@@ -102,6 +102,15 @@ describe('upload and analysis', () => {
     expect(stored).toBeUndefined();
   });
 
+  test('a PDF that cannot be read ends analysis_failed with UNREADABLE', async () => {
+    const patient = await createUser(t, { role: 'patient' });
+    const res = await uploadReport(t, patient, `%PDF-1.7\n${'garbage '.repeat(50)}`);
+    expect(res.status).toBe(201);
+    await t.container.outboxDeliverer.settled();
+    const read = await t.call('GET', `/api/v1/reports/${res.body.report.id}`, { token: patient.accessToken });
+    expect(read.body.report).toMatchObject({ status: 'analysis_failed', failureReason: 'UNREADABLE' });
+  });
+
   test('an analyzed report cannot be analyzed again', async () => {
     const patient = await createUser(t, { role: 'patient' });
     const id = await analyzedReport(t, patient);

@@ -98,8 +98,11 @@ export function flagOf(value: number, range: Finding['referenceRange'], test: La
 }
 
 /** One row of text as a finding, if it starts with a known test followed by its value. */
+/** A row's serial number ("1.", "12)") before its label. */
+const SERIAL = /^\d{1,3}[.)]?\s+(?=\D)/;
+
 export function findingOf(row: string): Finding | null {
-  const line = row.trim();
+  const line = row.trim().replace(SERIAL, '');
   const value = VALUE.exec(line);
   if (!value) return null;
   const test = testNamed(line.slice(0, value.index));
