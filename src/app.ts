@@ -18,6 +18,8 @@ import { idempotencyPlugin } from './modules/idempotency/idempotency.plugin.ts';
 import type { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
 import { outboxController } from './modules/outbox/outbox.controller.ts';
 import type { OutboxService } from './modules/outbox/outbox.service.ts';
+import { reportsController } from './modules/reports/reports.controller.ts';
+import type { ReportsService } from './modules/reports/reports.service.ts';
 import { slotsController } from './modules/slots/slots.controller.ts';
 import type { SlotsService } from './modules/slots/slots.service.ts';
 import { usersController } from './modules/users/users.controller.ts';
@@ -33,7 +35,13 @@ import { errors } from './shared/route-docs.ts';
 /** The settings the HTTP layer reads. */
 type HttpConfig = Pick<
   Config,
-  'BODY_LIMIT_BYTES' | 'AVATAR_MAX_BYTES' | 'PUBLIC_URL' | 'TRUST_PROXY' | 'CORS_ORIGINS' | 'READY_TIMEOUT_MS'
+  | 'BODY_LIMIT_BYTES'
+  | 'AVATAR_MAX_BYTES'
+  | 'REPORT_MAX_BYTES'
+  | 'PUBLIC_URL'
+  | 'TRUST_PROXY'
+  | 'CORS_ORIGINS'
+  | 'READY_TIMEOUT_MS'
 >;
 
 /** What the app is made of: services for the controllers, and the store only for the readiness probe. */
@@ -55,14 +63,16 @@ export interface AppServices {
   appointments: AppointmentsService;
   partySummaries: PartySummaries;
   idempotency: IdempotencyService;
+  reports: ReportsService;
 }
 
-/** Routes that take an avatar upload accept a body of the avatar limit plus room for the other fields. */
+/** Upload routes (an avatar, a report file) accept a body of their file limit plus room for the other fields. */
 export const uploadBodyLimits = (
-  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'AVATAR_MAX_BYTES'>,
+  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'AVATAR_MAX_BYTES' | 'REPORT_MAX_BYTES'>,
 ): Record<string, number> => {
   const limit = Math.max(config.BODY_LIMIT_BYTES, config.AVATAR_MAX_BYTES + 64 * 1024);
-  return { '/api/v1/auth/signup': limit, '/api/v1/me/avatar': limit };
+  const report = Math.max(config.BODY_LIMIT_BYTES, config.REPORT_MAX_BYTES + 64 * 1024);
+  return { '/api/v1/auth/signup': limit, '/api/v1/me/avatar': limit, '/api/v1/reports': report };
 };
 
 /** Builds the whole HTTP app without listening; tests call `app.handle(request)`. */
@@ -145,7 +155,8 @@ export function createApp(services: AppServices) {
             auth,
             idempotent,
           }),
-        ),
+        )
+        .use(reportsController({ reports: services.reports, auth })),
     );
 }
 

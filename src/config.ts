@@ -69,6 +69,19 @@ export const EnvSchema = T.Object({
   OUTBOX_RETRY_MAX_SECONDS: T.Integer({ ...Seconds, maximum: 604_800, default: 3600 }),
   OUTBOX_MAX_ATTEMPTS: T.Integer({ minimum: 1, maximum: 100, default: 8 }),
   OUTBOX_KEEP_DAYS: T.Integer({ minimum: 1, maximum: 365, default: 7 }),
+  STORAGE_PROVIDER: T.Union([T.Literal('local'), T.Literal('cloudinary')], { default: 'local' }),
+  CLOUDINARY_CLOUD_NAME: T.Optional(T.String({ minLength: 1 })),
+  CLOUDINARY_API_KEY: T.Optional(T.String({ minLength: 1 })),
+  CLOUDINARY_API_SECRET: T.Optional(T.String({ minLength: 1 })),
+  CLOUDINARY_UPLOAD_PREFIX: T.Optional(T.String({ pattern: '^https?://' })),
+  ML_PROVIDER: T.Union([T.Literal('builtin'), T.Literal('http')], { default: 'builtin' }),
+  ML_SERVICE_URL: T.Optional(T.String({ pattern: '^https?://' })),
+  ML_API_KEY: T.Optional(T.String({ minLength: 1 })),
+  ML_TIMEOUT_MS: T.Integer({ minimum: 100, maximum: 300_000, default: 20_000 }),
+  ML_MAX_ATTEMPTS: T.Integer({ minimum: 1, maximum: 100, default: 4 }),
+  ML_RETRY_BASE_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 10 }),
+  REPORT_MAX_BYTES: T.Integer({ minimum: 1, maximum: 104_857_600, default: 10_485_760 }),
+  REPORT_QUOTA: T.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -180,6 +193,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       if (!env[key]) problems.push(`${key}: required when AVATAR_PROVIDER=imagekit`);
     }
   }
+  if (env.STORAGE_PROVIDER === 'cloudinary') {
+    for (const key of ['CLOUDINARY_CLOUD_NAME', 'CLOUDINARY_API_KEY', 'CLOUDINARY_API_SECRET'] as const) {
+      if (!env[key]) problems.push(`${key}: required when STORAGE_PROVIDER=cloudinary`);
+    }
+  }
+  if (env.ML_PROVIDER === 'http' && !env.ML_SERVICE_URL)
+    problems.push('ML_SERVICE_URL: required when ML_PROVIDER=http');
   if (!isTimeZone(env.DEFAULT_TIMEZONE))
     problems.push('DEFAULT_TIMEZONE: expected an IANA time zone such as Asia/Kolkata');
   if (env.OUTBOX_RETRY_MAX_SECONDS < env.OUTBOX_RETRY_BASE_SECONDS)

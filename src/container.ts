@@ -26,6 +26,10 @@ import { wireOutbox } from './modules/outbox/outbox.wiring.ts';
 import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
 import type { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
 import { wireRateLimits } from './modules/rate-limits/rate-limits.wiring.ts';
+import { ReportChats, ReportShares, Reports } from './modules/reports/reports.model.ts';
+import type { ReportsRepository } from './modules/reports/reports.repository.ts';
+import type { ReportsService } from './modules/reports/reports.service.ts';
+import { reportProviders, wireReports } from './modules/reports/reports.wiring.ts';
 import { Slots } from './modules/slots/slots.model.ts';
 import type { SlotsRepository } from './modules/slots/slots.repository.ts';
 import type { SlotsService } from './modules/slots/slots.service.ts';
@@ -38,7 +42,10 @@ import { DEV_AVATAR_DIRECTORY } from './providers/avatars/dev.ts';
 import type { AvatarProvider } from './providers/avatars/port.ts';
 import { DevMailbox } from './providers/email/dev.ts';
 import type { EmailProvider } from './providers/email/port.ts';
+import type { MlProvider } from './providers/ml/port.ts';
 import { wireProviders } from './providers/providers.wiring.ts';
+import { LOCAL_REPORTS_DIRECTORY } from './providers/storage/local.ts';
+import type { ReportStorage } from './providers/storage/port.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { Lifecycle } from './shared/lifecycle.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
@@ -57,6 +64,9 @@ export const collections: CollectionDef[] = [
   Appointments,
   IdempotencyKeys,
   Outbox,
+  Reports,
+  ReportShares,
+  ReportChats,
 ];
 
 /**
@@ -85,6 +95,10 @@ export interface Container {
   idempotency: IdempotencyService;
   outbox: OutboxService;
   outboxDeliverer: OutboxDeliverer;
+  reportStorage: ReportStorage;
+  ml: MlProvider;
+  reportsRepo: ReportsRepository;
+  reports: ReportsService;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
   /** What the container opened (the store, the outbox deliverer); `main.ts` adds the server and jobs. */
@@ -100,6 +114,8 @@ export interface ContainerOverrides {
   /** Tests swap in SDK adapters pointed at loopback fakes. */
   email?: EmailProvider;
   avatars?: AvatarProvider;
+  reportStorage?: ReportStorage;
+  ml?: MlProvider;
 }
 
 /** What the server keeps on disk besides the store (whose files are checked as it opens), and dev mail. */
@@ -108,6 +124,7 @@ function warnAboutExposure(config: Config, logger: Logger): void {
     config.DATA_DIR,
     devSecretFile(config.DATA_DIR),
     join(config.DATA_DIR, DEV_AVATAR_DIRECTORY),
+    join(config.DATA_DIR, LOCAL_REPORTS_DIRECTORY),
   ])) {
     logger.warn(file.message, { path: file.path, mode: file.mode });
   }
@@ -157,6 +174,14 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     const slots = wireSlots(config, { ...base, ...users });
     const appointments = wireAppointments(config, { ...base, ...users, ...slots });
     const idempotency = wireIdempotency(base);
+    const reportKit = reportProviders(config, overrides);
+    const reports = wireReports(config, {
+      ...base,
+      ...appointments,
+      ...outbox,
+      ...reportKit,
+      rateLimiter: rateLimits.rateLimiter,
+    });
 
     return {
       config,
@@ -174,6 +199,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       idempotency: idempotency.idempotency,
       outbox: outbox.outbox,
       outboxDeliverer: outbox.outboxDeliverer,
+      ...reportKit,
+      ...reports,
       purges: [...auth.purges, ...rateLimits.purges, ...idempotency.purges, ...outbox.purges],
       resources,
       close: () => resources.closeAll(),

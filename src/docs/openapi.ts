@@ -15,7 +15,8 @@ const DOCUMENT_BASE = {
     description:
       'Telehealth backend. Today: accounts (sign-up with an emailed code, sign-in, sessions, password reset), ' +
       "profiles and pictures, admin review of doctors, the doctor directory and its specialties, doctors' time " +
-      'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), and an email ' +
+      'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), medical reports (private upload, ' +
+      'analysis into lab findings, a chat over them, sharing with the doctor), and an email ' +
       'outbox admins can watch. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
       'each operation lists the codes it can answer. Every answer carries `X-Request-Id`.',
   },
@@ -30,6 +31,11 @@ const DOCUMENT_BASE = {
     { name: 'Admin', description: 'Doctor review and the email outbox (admins only)' },
     { name: 'Doctors', description: "The doctor directory, its specialties and doctors' own time slots" },
     { name: 'Appointments', description: 'Booking holds: hold a slot while paying, read, cancel' },
+    {
+      name: 'Reports',
+      description:
+        'Medical reports: upload, analysis, the original file, sharing with a doctor, a chat over the findings',
+    },
     { name: 'Dev', description: 'Development helpers: the dev mailbox and dev avatar files' },
   ],
 };

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   SLOT_NOT_FOUND: { status: 404, meaning: 'No such slot (of this doctor)' },
   APPOINTMENT_NOT_FOUND: { status: 404, meaning: 'No such appointment that you may see' },
   OUTBOX_RECORD_NOT_FOUND: { status: 404, meaning: 'No outbox record has this id' },
+  REPORT_NOT_FOUND: { status: 404, meaning: 'No such report that you may see' },
   EMAIL_TAKEN: { status: 409, meaning: 'An account with this email already exists' },
   ALREADY_REVIEWED: { status: 409, meaning: 'The doctor was already approved or rejected' },
   DOCTOR_EMAIL_NOT_VERIFIED: {
@@ -42,14 +43,34 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'Only an unpaid hold can be cancelled; `details.status` is its state',
   },
+  APPOINTMENT_NOT_ACTIVE: {
+    status: 409,
+    meaning: 'Only a held or confirmed appointment can be used; `details.status` is its state',
+  },
+  REPORT_QUOTA_EXCEEDED: {
+    status: 409,
+    meaning: 'You keep `details.quota` reports already: delete one first',
+  },
+  ANALYSIS_IN_PROGRESS: { status: 409, meaning: 'The report is still being analyzed' },
+  REPORT_ALREADY_ANALYZED: { status: 409, meaning: 'The report was analyzed already' },
+  REPORT_NOT_ANALYZED: {
+    status: 409,
+    meaning: 'The report has no analysis yet; `details.status` is its state',
+  },
   IDEMPOTENCY_KEY_IN_PROGRESS: {
     status: 409,
     meaning: 'A request with this Idempotency-Key is still running: retry after `Retry-After` seconds',
   },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is larger than this route takes' },
   AVATAR_TOO_LARGE: { status: 413, meaning: 'The picture is larger than `details.maxBytes`' },
+  REPORT_TOO_LARGE: { status: 413, meaning: 'The report file is larger than `details.maxBytes`' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The Content-Type is not one this route takes' },
   UNSUPPORTED_IMAGE: { status: 415, meaning: 'The picture is not a JPEG, PNG or WebP image (by its bytes)' },
+  UNSUPPORTED_REPORT_TYPE: {
+    status: 415,
+    meaning: 'The report file is not a PDF, PNG, JPEG or WebP (judged by its bytes)',
+  },
+  REPORT_EMPTY: { status: 422, meaning: 'The report file has no bytes' },
   VALIDATION_FAILED: {
     status: 422,
     meaning: 'A field is missing or invalid; `details.issues` lists `{ path, message }`',
@@ -75,6 +96,8 @@ export const ERROR_CODES = {
       'Something went wrong on our side; `details.requestId` (also `X-Request-Id`) finds it in our log',
   },
   AVATAR_UPLOAD_FAILED: { status: 502, meaning: 'The picture could not be stored: try again later' },
+  REPORT_STORAGE_FAILED: { status: 502, meaning: 'The report file store did not answer: try again later' },
+  CHAT_UNAVAILABLE: { status: 503, meaning: 'The report assistant did not answer: try again later' },
   NOT_READY: { status: 503, meaning: 'The store is not reachable' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

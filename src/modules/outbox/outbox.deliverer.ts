@@ -12,6 +12,11 @@ export interface DeliverySettings {
   maxAttempts: number;
 }
 
+/** What a kind may set apart from the outbox's defaults (analysis retries on its own schedule). */
+export type KindRetrySettings = Partial<
+  Pick<DeliverySettings, 'retryBaseSeconds' | 'retryMaxSeconds' | 'maxAttempts'>
+>;
+
 /** Records claimed per round; small, so a round finishes well inside one lease. */
 const BATCH = 10;
 /** Rounds per run: a run ends even while others keep writing; the next wake or tick goes on. */
@@ -34,6 +39,7 @@ export function retryDelaySeconds(attempt: number, base: number, max: number, ra
 export class OutboxDeliverer {
   private readonly handlers = new Map<OutboxKind, OutboxHandler>();
   private readonly checks = new Map<OutboxKind, ReturnType<typeof TypeCompiler.Compile>>();
+  private readonly retries = new Map<OutboxKind, KindRetrySettings>();
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -45,10 +51,14 @@ export class OutboxDeliverer {
     private readonly logger: Logger,
     private readonly settings: DeliverySettings,
   ) {
-    for (const handler of handlers) {
-      this.handlers.set(handler.kind, handler);
-      this.checks.set(handler.kind, TypeCompiler.Compile(handler.payload));
-    }
+    for (const handler of handlers) this.register(handler);
+  }
+
+  /** Adds the handler of a kind, wired after the outbox (its module writes records through the outbox). */
+  register(handler: OutboxHandler, retry: KindRetrySettings = {}): void {
+    this.handlers.set(handler.kind, handler);
+    this.checks.set(handler.kind, TypeCompiler.Compile(handler.payload));
+    this.retries.set(handler.kind, retry);
   }
 
   /**
@@ -118,7 +128,8 @@ export class OutboxDeliverer {
     try {
       await handler.perform(payload, { id: record._id });
     } catch (error) {
-      await this.fail(record, handler.classify(error));
+      const failure = handler.classify(error);
+      if (await this.fail(record, failure)) await handler.parked?.(payload, failure);
       return false;
     }
     if (await this.repo.markSent(record, this.clock.now())) {
@@ -130,10 +141,12 @@ export class OutboxDeliverer {
     return true;
   }
 
-  private async fail(record: OutboxDoc, failure: { permanent: boolean; message: string }): Promise<void> {
+  /** Parks the record or schedules its retry; true when it was parked. */
+  private async fail(record: OutboxDoc, failure: { permanent: boolean; message: string }): Promise<boolean> {
     const now = this.clock.now();
     const message = failure.message.slice(0, 500);
-    const exhausted = record.attempts >= this.settings.maxAttempts;
+    const settings = { ...this.settings, ...this.retries.get(record.kind) };
+    const exhausted = record.attempts >= settings.maxAttempts;
     if (failure.permanent || exhausted) {
       await this.repo.park(record, message, now);
       this.logger.error('outbox record parked', {
@@ -143,9 +156,9 @@ export class OutboxDeliverer {
         reason: failure.permanent ? 'permanent' : 'attempts_exhausted',
         error: message,
       });
-      return;
+      return true;
     }
-    const { retryBaseSeconds, retryMaxSeconds } = this.settings;
+    const { retryBaseSeconds, retryMaxSeconds } = settings;
     const delay = retryDelaySeconds(record.attempts, retryBaseSeconds, retryMaxSeconds);
     const at = new Date(now.getTime() + Math.round(delay * 1000));
     await this.repo.scheduleRetry(record, at, message, now);
@@ -156,6 +169,7 @@ export class OutboxDeliverer {
       nextAttemptAt: at.toISOString(),
       error: message,
     });
+    return false;
   }
 }
 

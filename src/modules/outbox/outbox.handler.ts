@@ -19,4 +19,6 @@ export interface OutboxHandler<P = unknown> {
   readonly payload: TSchema;
   perform(payload: P, record: { id: string }): Promise<void>;
   classify(error: unknown): OutboxFailure;
+  /** Called once the record is parked (refused for good or out of attempts), to record the outcome. */
+  parked?(payload: P, failure: OutboxFailure): Promise<void>;
 }
