@@ -70,9 +70,6 @@ const sql = {
     `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.updatedAt', json(?)), '$.heldBy', '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = ? AND ${field('heldBy')} = ? RETURNING id, doc`,
   ),
   usersByIds1: db.query<Row, [string]>('SELECT id, doc FROM "users" WHERE id IN (?) ORDER BY id ASC'),
-  approvedDoctor: db.query<Row, [string, string, string]>(
-    `SELECT id, doc FROM "users" WHERE id = ? AND ${field('role')} = ? AND ${field('doctor.approvalStatus')} = ? ORDER BY id ASC LIMIT 1`,
-  ),
 };
 const SLOT_PAGE_MAX = 500;
 const pageQueries = new Map<number, ReturnType<typeof db.query<Row, string[]>>>();
@@ -379,7 +376,9 @@ function listSlots(exchange: Exchange, doctorId: string): Answer {
     issues.push({ path: 'limit', message: 'out of range' });
   if (cursor !== null) issues.push({ path: 'cursor', message: 'the twin reads first pages only' });
   if (issues.length) return invalid(issues);
-  if (!sql.approvedDoctor.get(doctorId, 'doctor', 'approved'))
+  const doctorRow = sql.userById.get(doctorId);
+  const doctor = doctorRow ? JSON.parse(doctorRow.doc) : null;
+  if (doctor?.role !== 'doctor' || doctor.doctor?.approvalStatus !== 'approved')
     return [404, envelope('DOCTOR_NOT_FOUND', 'No such doctor')];
   const nowMs = Date.now();
   const from = fromText === null ? nowMs : Date.parse(fromText);

@@ -11,6 +11,7 @@ export {
   QueryError,
   StoreError,
 } from './errors.ts';
+export { formatIsoDate } from './schema.ts';
 export type * from './types.ts';
 
 export interface OpenStoreOptions {
