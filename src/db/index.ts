@@ -11,7 +11,6 @@ export {
   QueryError,
   StoreError,
 } from './errors.ts';
-export { formatIsoDate } from './schema.ts';
 export type * from './types.ts';
 
 export interface OpenStoreOptions {

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
-import { defineCollection, type Filter, formatIsoDate } from '../../db/index.ts';
+import { defineCollection, type Filter } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import { literalUnion } from '../../shared/literal-union.ts';
 
@@ -173,12 +173,11 @@ export const PublicSlotPage = t.Object({
 });
 export const OwnSlotPage = t.Object({ items: t.Array(OwnSlot), nextCursor: t.Union([t.String(), t.Null()]) });
 
-/** A page holds up to 500 of these, so its instants are written by the fast `toISOString`. */
 export const toPublicSlot = (slot: SlotDoc): PublicSlot => ({
   id: slot._id,
   doctorId: slot.doctorId,
-  startsAt: formatIsoDate(slot.startsAt),
-  endsAt: formatIsoDate(slot.endsAt),
+  startsAt: slot.startsAt.toISOString(),
+  endsAt: slot.endsAt.toISOString(),
 });
 
 /** The doctor's view, with the effective state at `now`. */
@@ -187,11 +186,11 @@ export const toOwnSlot = (slot: SlotDoc, now: Date): OwnSlot => {
   return {
     id: slot._id,
     doctorId: slot.doctorId,
-    startsAt: formatIsoDate(slot.startsAt),
-    endsAt: formatIsoDate(slot.endsAt),
+    startsAt: slot.startsAt.toISOString(),
+    endsAt: slot.endsAt.toISOString(),
     status: lapsed ? 'open' : slot.status,
     ...(slot.heldBy && !lapsed ? { appointmentId: slot.heldBy } : {}),
-    ...(slot.holdExpiresAt && !lapsed ? { holdExpiresAt: formatIsoDate(slot.holdExpiresAt) } : {}),
-    createdAt: formatIsoDate(slot.createdAt),
+    ...(slot.holdExpiresAt && !lapsed ? { holdExpiresAt: slot.holdExpiresAt.toISOString() } : {}),
+    createdAt: slot.createdAt.toISOString(),
   };
 };
