@@ -121,13 +121,13 @@ class SqliteCollection implements EngineCollection {
     return `"${this.def.name}"`;
   }
 
-  private toDoc(row: Row | null): BaseDoc | null {
+  private toDoc(row: Row | null, stored = false): BaseDoc | null {
     if (!row) return null;
     // `_id` is assigned after parsing rather than spread in front: copying every field costs more than
     // the parse. Stored documents never hold `_id` themselves (insertMany strips it).
     const doc = JSON.parse(row.doc) as BaseDoc;
     doc._id = row.id;
-    return this.revive ? (this.revive(doc) as BaseDoc) : doc;
+    return this.revive && !stored ? (this.revive(doc) as BaseDoc) : doc;
   }
 
   private translateError(error: unknown): never {
@@ -225,6 +225,7 @@ class SqliteCollection implements EngineCollection {
     filter: Filter,
     sort: SortSpec,
     limit: number,
+    stored = false,
   ): Promise<{ docs: BaseDoc[]; hasMore: boolean }> {
     while (this.gate?.busy) await this.gate.wait();
     // One row past the page says whether another page follows; it is read but never parsed.
@@ -232,7 +233,7 @@ class SqliteCollection implements EngineCollection {
     const rows = statement.all(...params) as Row[];
     const count = Math.min(rows.length, limit);
     const docs: BaseDoc[] = new Array(count);
-    for (let i = 0; i < count; i++) docs[i] = this.toDoc(rows[i]!)!;
+    for (let i = 0; i < count; i++) docs[i] = this.toDoc(rows[i]!, stored)!;
     return { docs, hasMore: rows.length > limit };
   }
 
