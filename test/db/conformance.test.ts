@@ -259,7 +259,10 @@ for (const engine of testEngines()) {
           let pages = 0;
           do {
             const page = await V().find({ patientId }, { sort, limit: 2, cursor });
-            const stored = await V().find({ patientId }, { sort, limit: 2, cursor, stored: true });
+            const stored: { items: { startsAt: unknown }[]; nextCursor: string | null } = await V().find(
+              { patientId },
+              { sort, limit: 2, cursor, stored: true },
+            );
             expect(stored).toEqual(json(page));
             expect(typeof stored.items[0]!.startsAt).toBe('string');
             expect(page.items[0]!.startsAt).toBeInstanceOf(Date);
