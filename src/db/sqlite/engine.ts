@@ -102,6 +102,7 @@ class SqliteCollection implements EngineCollection {
   private readonly revive;
   private readonly check;
   private byId: Statement<Row, [string]> | undefined;
+  private insert: Statement<never, [string, string]> | undefined;
   /**
    * Statement texts by the shape of what built them (`filterShape`), so each shape's SQL is built once;
    * the prepared statement then comes from `db.query`'s own cache of them.
@@ -142,7 +143,10 @@ class SqliteCollection implements EngineCollection {
 
   async insertMany(docs: BaseDoc[]): Promise<void> {
     while (this.gate?.busy) await this.gate.wait();
-    const insert = this.db.query(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`);
+    this.insert ??= this.db.query<never, [string, string]>(
+      `INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`,
+    );
+    const insert = this.insert;
     const rows = docs.map(({ _id, ...rest }) => [_id, JSON.stringify(rest)] as const);
     try {
       if (rows.length === 1) insert.run(rows[0]![0], rows[0]![1]);
