@@ -160,9 +160,9 @@ class SqliteCollection implements EngineCollection {
   }
 
   /**
-   * The statement `sql` builds for `filter` (and `params` to run it with), prepared once per shape: the
-   * same kind of statement, sort, limit and filter shape always builds the same SQL. `head` holds the
-   * update's values, bound before the filter's.
+   * The statement `sql` builds for `filter` (and `params` to run it with), its text built once per shape:
+   * the same kind of statement, sort, limit, update shape and filter shape always build the same SQL.
+   * `head` holds the update's values, bound before the filter's.
    */
   private prepared(
     kind: string,
