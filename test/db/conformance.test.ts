@@ -251,6 +251,28 @@ for (const engine of testEngines()) {
         }
       });
 
+      test('a page in the stored form is the page with its dates as toISOString writes them, and resumes alike', async () => {
+        const { patientId } = await seed([{ rank: 2 }, {}, { rank: 1 }, {}, { rank: 2 }]);
+        const json = (value: unknown) => JSON.parse(JSON.stringify(value));
+        for (const sort of [{ startsAt: 1 }, { rank: -1 }] as SortSpec[]) {
+          let cursor: string | null = null;
+          let pages = 0;
+          do {
+            const page = await V().find({ patientId }, { sort, limit: 2, cursor });
+            const stored: { items: { startsAt: unknown }[]; nextCursor: string | null } = await V().find(
+              { patientId },
+              { sort, limit: 2, cursor, stored: true },
+            );
+            expect(stored).toEqual(json(page));
+            expect(typeof stored.items[0]!.startsAt).toBe('string');
+            expect(page.items[0]!.startsAt).toBeInstanceOf(Date);
+            cursor = stored.nextCursor;
+            pages++;
+          } while (cursor);
+          expect(pages).toBe(3);
+        }
+      });
+
       test('missing sort keys sort first ascending and last descending', async () => {
         const { patientId } = await seed([{ rank: 1 }, {}]);
         expect((await V().findAll({ patientId }, { sort: { rank: 1 } }))[0]?.rank).toBeUndefined();

@@ -205,10 +205,13 @@ class MongoEngineCollection implements EngineCollection {
     filter: Filter,
     sort: SortSpec,
     limit: number,
+    stored = false,
   ): Promise<{ docs: BaseDoc[]; hasMore: boolean }> {
-    const docs = await this.find(filter, sort, limit + 1);
-    const hasMore = docs.length > limit;
-    return { docs: hasMore ? docs.slice(0, limit) : docs, hasMore };
+    const found = await this.find(filter, sort, limit + 1);
+    const hasMore = found.length > limit;
+    const docs = hasMore ? found.slice(0, limit) : found;
+    // The JSON form, exactly as the SQLite engine keeps (and returns) it.
+    return { docs: stored ? (JSON.parse(JSON.stringify(docs)) as BaseDoc[]) : docs, hasMore };
   }
 
   count(filter: Filter): Promise<number> {

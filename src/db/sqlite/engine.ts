@@ -13,7 +13,16 @@ import type {
   SortSpec,
   Update,
 } from '../types.ts';
-import { fieldExpr, orderBy, type Param, updateExpr, WhereBuilder } from './sql.ts';
+import {
+  fieldExpr,
+  filterShape,
+  orderBy,
+  type Param,
+  sortShape,
+  updateExpr,
+  updateShape,
+  WhereBuilder,
+} from './sql.ts';
 
 interface Row {
   id: string;
@@ -75,10 +84,30 @@ const isOnlyId = (filter: Filter): boolean => {
   return true;
 };
 
+/** Statement texts kept per collection, by shape; bounded, since shapes may come from outside. */
+const STATEMENT_CACHE = 256;
+
+// biome-ignore lint/suspicious/noExplicitAny: rows differ by statement (documents, counts, none)
+type AnyStatement = Statement<any, Param[]>;
+
+/** No update values in front of the filter's. */
+const NO_HEAD: { shape: string; params: Param[] } = { shape: '', params: [] };
+/** A statement whose text depends on something without a shape: built every time. */
+const UNCACHED: { shape: undefined; params: Param[] } = { shape: undefined, params: [] };
+
+const sameParams = (a: Param[], b: Param[]): boolean =>
+  a.length === b.length && a.every((p, i) => p === b[i]);
+
 class SqliteCollection implements EngineCollection {
   private readonly revive;
   private readonly check;
   private byId: Statement<Row, [string]> | undefined;
+  private insert: Statement<never, [string, string]> | undefined;
+  /**
+   * Statement texts by the shape of what built them (`filterShape`), so each shape's SQL is built once;
+   * the prepared statement then comes from `db.query`'s own cache of them.
+   */
+  private readonly statements = new Map<string, string>();
 
   constructor(
     private readonly db: Database,
@@ -93,13 +122,13 @@ class SqliteCollection implements EngineCollection {
     return `"${this.def.name}"`;
   }
 
-  private toDoc(row: Row | null): BaseDoc | null {
+  private toDoc(row: Row | null, stored = false): BaseDoc | null {
     if (!row) return null;
     // `_id` is assigned after parsing rather than spread in front: copying every field costs more than
     // the parse. Stored documents never hold `_id` themselves (insertMany strips it).
     const doc = JSON.parse(row.doc) as BaseDoc;
     doc._id = row.id;
-    return this.revive ? (this.revive(doc) as BaseDoc) : doc;
+    return this.revive && !stored ? (this.revive(doc) as BaseDoc) : doc;
   }
 
   private translateError(error: unknown): never {
@@ -114,7 +143,10 @@ class SqliteCollection implements EngineCollection {
 
   async insertMany(docs: BaseDoc[]): Promise<void> {
     while (this.gate?.busy) await this.gate.wait();
-    const insert = this.db.query(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`);
+    this.insert ??= this.db.query<never, [string, string]>(
+      `INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`,
+    );
+    const insert = this.insert;
     const rows = docs.map(({ _id, ...rest }) => [_id, JSON.stringify(rest)] as const);
     try {
       if (rows.length === 1) insert.run(rows[0]![0], rows[0]![1]);
@@ -127,21 +159,52 @@ class SqliteCollection implements EngineCollection {
     }
   }
 
+  /**
+   * The statement `sql` builds for `filter` (and `params` to run it with), its text built once per shape:
+   * the same kind of statement, sort, limit, update shape and filter shape always build the same SQL.
+   * `head` holds the update's values, bound before the filter's.
+   */
+  private prepared(
+    kind: string,
+    filter: Filter,
+    head: { shape: string | undefined; params: Param[] },
+    sql: (where: WhereBuilder, headParams: Param[]) => string,
+  ): { statement: AnyStatement; params: Param[] } {
+    const params = head.params.slice();
+    const shape = head.shape === undefined ? undefined : filterShape(filter, params);
+    const key = shape === undefined ? undefined : `${kind}|${head.shape}|${shape}`;
+    const cached = key === undefined ? undefined : this.statements.get(key);
+    if (cached !== undefined) return { statement: this.db.query(cached), params };
+    const where = new WhereBuilder();
+    const headParams: Param[] = [];
+    const text = sql(where, headParams);
+    const built = headParams.length ? [...headParams, ...where.params] : where.params;
+    // Kept only when the shape bound exactly what the builder did (always, unless the two ever part).
+    if (key !== undefined && this.statements.size < STATEMENT_CACHE && sameParams(params, built)) {
+      this.statements.set(key, text);
+    }
+    return { statement: this.db.query(text), params: built };
+  }
+
   private select(
     filter: Filter,
     sort: SortSpec | undefined,
     limit: number | undefined,
-  ): { sql: string; params: Param[] } {
-    const where = new WhereBuilder();
-    const clause = where.build(filter);
-    const params = where.params;
-    let sql = `SELECT id, doc FROM ${this.table} WHERE ${clause}${sort ? orderBy(sort) : ''}`;
-    if (limit !== undefined) {
-      if (!Number.isSafeInteger(limit) || limit < 0) throw new QueryError('limit must be a whole number');
-      // Written into the SQL: a bound LIMIT makes SQLite re-prepare the statement on every run.
-      sql += ` LIMIT ${limit}`;
-    }
-    return { sql, params };
+  ): { statement: AnyStatement; params: Param[] } {
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
+      throw new QueryError('limit must be a whole number');
+    // The sort and the limit are part of the statement's text, so of its key; an unknown sort path is built.
+    const order = sortShape(sort);
+    return this.prepared(
+      `select ${order} ${limit ?? ''}`,
+      filter,
+      order === undefined ? UNCACHED : NO_HEAD,
+      (where) => {
+        // LIMIT is written into the SQL: a bound LIMIT makes SQLite re-prepare the statement on every run.
+        const clause = where.build(filter);
+        return `SELECT id, doc FROM ${this.table} WHERE ${clause}${sort ? orderBy(sort) : ''}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
+      },
+    );
   }
 
   async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
@@ -152,39 +215,41 @@ class SqliteCollection implements EngineCollection {
       this.byId ??= this.db.query<Row, [string]>(`SELECT id, doc FROM ${this.table} WHERE id = ? LIMIT 1`);
       return this.toDoc(this.byId.get(id));
     }
-    const { sql, params } = this.select(filter, sort, 1);
-    return this.toDoc(this.db.query<Row, Param[]>(sql).get(...params));
+    const { statement, params } = this.select(filter, sort, 1);
+    return this.toDoc(statement.get(...params));
   }
 
   async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {
     while (this.gate?.busy) await this.gate.wait();
-    const { sql, params } = this.select(filter, sort, limit);
-    return this.db
-      .query<Row, Param[]>(sql)
-      .all(...params)
-      .map((row) => this.toDoc(row)!);
+    const { statement, params } = this.select(filter, sort, limit);
+    return (statement.all(...params) as Row[]).map((row) => this.toDoc(row)!);
   }
 
   async findPage(
     filter: Filter,
     sort: SortSpec,
     limit: number,
+    stored = false,
   ): Promise<{ docs: BaseDoc[]; hasMore: boolean }> {
     while (this.gate?.busy) await this.gate.wait();
     // One row past the page says whether another page follows; it is read but never parsed.
-    const { sql, params } = this.select(filter, sort, limit + 1);
-    const rows = this.db.query<Row, Param[]>(sql).all(...params);
+    const { statement, params } = this.select(filter, sort, limit + 1);
+    const rows = statement.all(...params) as Row[];
     const count = Math.min(rows.length, limit);
     const docs: BaseDoc[] = new Array(count);
-    for (let i = 0; i < count; i++) docs[i] = this.toDoc(rows[i]!)!;
+    for (let i = 0; i < count; i++) docs[i] = this.toDoc(rows[i]!, stored)!;
     return { docs, hasMore: rows.length > limit };
   }
 
   async count(filter: Filter): Promise<number> {
     while (this.gate?.busy) await this.gate.wait();
-    const where = new WhereBuilder();
-    const sql = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.build(filter)}`;
-    return this.db.query<{ n: number }, Param[]>(sql).get(...where.params)?.n ?? 0;
+    const { statement, params } = this.prepared(
+      'count',
+      filter,
+      NO_HEAD,
+      (where) => `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.build(filter)}`,
+    );
+    return (statement.get(...params) as { n: number } | null)?.n ?? 0;
   }
 
   async updateOne(
@@ -193,17 +258,20 @@ class SqliteCollection implements EngineCollection {
     returnDocument: boolean,
   ): Promise<BaseDoc | boolean | null> {
     while (this.gate?.busy) await this.gate.wait();
-    const params: Param[] = [];
-    const expr = updateExpr(update, params);
-    const where = new WhereBuilder();
-    // An `_id` equality already names at most one row; anything else picks the first match.
-    const target =
-      typeof filter._id === 'string'
-        ? where.build(filter)
-        : `id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
-    params.push(...where.params);
-    const statement = this.db.query<Row, Param[]>(
-      `UPDATE ${this.table} SET doc = ${expr} WHERE ${target} RETURNING id, doc`,
+    const head: Param[] = [];
+    const byId = typeof filter._id === 'string';
+    const { statement, params } = this.prepared(
+      byId ? 'update one' : 'update first',
+      filter,
+      { shape: updateShape(update, head), params: head },
+      (where, headParams) => {
+        const expr = updateExpr(update, headParams);
+        // An `_id` equality already names at most one row; anything else picks the first match.
+        const target = byId
+          ? where.build(filter)
+          : `id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
+        return `UPDATE ${this.table} SET doc = ${expr} WHERE ${target} RETURNING id, doc`;
+      },
     );
     // Some updates can break the schema in ways the operands alone cannot show (a bound passed by $inc,
     // maxItems by $push, a parent object created without its required fields by a dotted $set), as
@@ -215,7 +283,7 @@ class SqliteCollection implements EngineCollection {
     const run = (): Row | null => {
       // `all`, not `get`: a `get` leaves UPDATE ... RETURNING un-reset, its transaction open, and the WAL
       // can then never restart, growing by a page per update and slowing every later read.
-      const row = statement.all(...params)[0] ?? null;
+      const row = (statement.all(...params)[0] as Row | undefined) ?? null;
       if (row && verify) {
         const doc = this.toDoc(row);
         if (!this.check.Check(doc))
@@ -235,19 +303,29 @@ class SqliteCollection implements EngineCollection {
 
   async deleteOne(filter: Filter): Promise<boolean> {
     while (this.gate?.busy) await this.gate.wait();
-    const where = new WhereBuilder();
-    const clause = where.build(filter);
-    const target =
-      typeof filter._id === 'string' ? clause : `id = (SELECT id FROM ${this.table} WHERE ${clause} LIMIT 1)`;
-    const sql = `DELETE FROM ${this.table} WHERE ${target}`;
-    return this.db.query<never, Param[]>(sql).run(...where.params).changes > 0;
+    const byId = typeof filter._id === 'string';
+    const { statement, params } = this.prepared(
+      byId ? 'delete one' : 'delete first',
+      filter,
+      NO_HEAD,
+      (where) => {
+        const clause = where.build(filter);
+        const target = byId ? clause : `id = (SELECT id FROM ${this.table} WHERE ${clause} LIMIT 1)`;
+        return `DELETE FROM ${this.table} WHERE ${target}`;
+      },
+    );
+    return statement.run(...params).changes > 0;
   }
 
   async deleteMany(filter: Filter): Promise<number> {
     while (this.gate?.busy) await this.gate.wait();
-    const where = new WhereBuilder();
-    const sql = `DELETE FROM ${this.table} WHERE ${where.build(filter)}`;
-    return this.db.query<never, Param[]>(sql).run(...where.params).changes;
+    const { statement, params } = this.prepared(
+      'delete all',
+      filter,
+      NO_HEAD,
+      (where) => `DELETE FROM ${this.table} WHERE ${where.build(filter)}`,
+    );
+    return statement.run(...params).changes;
   }
 }
 

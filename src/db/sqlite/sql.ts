@@ -157,3 +157,106 @@ export function updateExpr(update: Update, params: Param[]): string {
   if (unset.length) expr = `json_remove(${expr}, ${unset.map(jsonPath).join(', ')})`;
   return expr;
 }
+
+/** A path the builder has accepted before (so the shape's text is unambiguous), or `_id`. */
+const isKnownPath = (path: string): boolean => path === '_id' || fieldExprs.has(path);
+
+/**
+ * The shape of a filter: everything its WHERE clause depends on (paths, operators, which operands are
+ * null, the length of each list), none of its values; those go into `params`, in the order
+ * `WhereBuilder.build` binds them. Paths are ones the builder accepted before and operators start with
+ * `$`, so two shapes are the same text only when their SQL is. Undefined for anything the builder must see itself (an unknown path
+ * or operator, a malformed operand): it then builds, and refuses, as before.
+ */
+export function filterShape(filter: Filter, params: Param[]): string | undefined {
+  try {
+    return shapeOf(filter, params);
+  } catch {
+    return undefined;
+  }
+}
+
+function shapeOf(filter: Filter, params: Param[]): string | undefined {
+  let shape = '{';
+  for (const key in filter) {
+    const value = filter[key];
+    if (value === undefined) continue;
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value)) return undefined;
+      shape += ` ${key}[`;
+      for (const part of value as Filter[]) {
+        const inner = shapeOf(part, params);
+        if (inner === undefined) return undefined;
+        shape += inner;
+      }
+      shape += ']';
+    } else if (!isKnownPath(key)) return undefined;
+    else if (isOps(value)) {
+      for (const op in value) {
+        if (!OPERATORS.has(op)) return undefined;
+        const operand = (value as Record<string, unknown>)[op];
+        shape += ` ${key}${op}`;
+        if (op === '$in' || op === '$nin') {
+          if (!Array.isArray(operand)) return undefined;
+          let count = 0;
+          for (const item of operand as Scalar[]) {
+            if (item === null) continue;
+            params.push(toParam(item));
+            count++;
+          }
+          shape += count === operand.length ? `${count}` : `${count}n`;
+        } else if (op === '$exists') shape += operand ? '1' : '0';
+        else if (operand === null && (op === '$eq' || op === '$ne')) shape += 'n';
+        else params.push(toParam(operand as Scalar));
+      }
+    } else if (value === null) shape += ` ${key}=n`;
+    else {
+      shape += ` ${key}=`;
+      params.push(toParam(value as Scalar));
+    }
+  }
+  return `${shape}}`;
+}
+
+/** The shape of a sort (which paths, which directions); undefined for a path the builder has not accepted. */
+export function sortShape(sort: SortSpec | undefined): string | undefined {
+  if (sort === undefined) return '';
+  let shape = '';
+  for (const path in sort) {
+    if (!isKnownPath(path)) return undefined;
+    shape += `${path}${sort[path] === -1 ? '-' : '+'}`;
+  }
+  return shape;
+}
+
+/** The shape of an update (its operators' paths), binding its values as `updateExpr` does. */
+export function updateShape(update: Update, params: Param[]): string | undefined {
+  try {
+    return updateShapeOf(update, params);
+  } catch {
+    return undefined;
+  }
+}
+
+function updateShapeOf(update: Update, params: Param[]): string | undefined {
+  let shape = '';
+  const parts = [
+    ['s', update.$set],
+    ['i', update.$inc],
+    ['p', update.$push],
+    ['u', update.$unset],
+  ] as const;
+  for (const [tag, fields] of parts) {
+    if (fields === undefined) continue;
+    shape += tag;
+    for (const path in fields) {
+      if (!isKnownPath(path) || path === '_id') return undefined;
+      shape += ` ${path}`;
+      const value = (fields as Record<string, unknown>)[path];
+      if (tag === 's' || tag === 'p') params.push(JSON.stringify(value));
+      else if (tag === 'i') params.push(value as number);
+    }
+    shape += ';';
+  }
+  return shape;
+}

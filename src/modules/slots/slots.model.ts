@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
-import { defineCollection, type Filter } from '../../db/index.ts';
+import { defineCollection, type Filter, type Stored } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import { literalUnion } from '../../shared/literal-union.ts';
 
@@ -173,11 +173,12 @@ export const PublicSlotPage = t.Object({
 });
 export const OwnSlotPage = t.Object({ items: t.Array(OwnSlot), nextCursor: t.Union([t.String(), t.Null()]) });
 
-export const toPublicSlot = (slot: SlotDoc): PublicSlot => ({
+/** The public view, of a slot as read or in its stored form (whose instants are already ISO strings). */
+export const toPublicSlot = (slot: SlotDoc | Stored<SlotDoc>): PublicSlot => ({
   id: slot._id,
   doctorId: slot.doctorId,
-  startsAt: slot.startsAt.toISOString(),
-  endsAt: slot.endsAt.toISOString(),
+  startsAt: typeof slot.startsAt === 'string' ? slot.startsAt : slot.startsAt.toISOString(),
+  endsAt: typeof slot.endsAt === 'string' ? slot.endsAt : slot.endsAt.toISOString(),
 });
 
 /** The doctor's view, with the effective state at `now`. */

@@ -1,5 +1,5 @@
 import type { InsertDoc } from '../../db/collection.ts';
-import type { Filter, Page, Store } from '../../db/index.ts';
+import type { Filter, Page, Store, Stored } from '../../db/index.ts';
 import { Users } from '../users/users.model.ts';
 import { canSlotMove, lapsedFilter, type SlotDoc, type SlotStatus, Slots } from './slots.model.ts';
 
@@ -56,16 +56,19 @@ export class SlotsRepository {
     return this.slots.findAll({ doctorId, startsAt: range(from, to) }, { sort: { startsAt: 1 } });
   }
 
-  /** What a patient may book: claimable now, starting in the future within [from, to). */
+  /**
+   * What a patient may book: claimable now, starting in the future within [from, to). In the stored form
+   * (instants as ISO strings): the page goes out as JSON as it is.
+   */
   pageBookable(
     doctorId: string,
     window: { from: Date; to: Date },
     now: Date,
     page: { limit: number; cursor?: string | undefined },
-  ): Promise<Page<SlotDoc>> {
+  ): Promise<Page<Stored<SlotDoc>>> {
     return this.slots.find(
       { doctorId, startsAt: { $gte: window.from, $gt: now, $lt: window.to }, ...claimable(now) },
-      { sort: { startsAt: 1 }, limit: page.limit, cursor: page.cursor ?? null },
+      { sort: { startsAt: 1 }, limit: page.limit, cursor: page.cursor ?? null, stored: true },
     );
   }
 
