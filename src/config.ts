@@ -69,6 +69,15 @@ export const EnvSchema = T.Object({
   OUTBOX_RETRY_MAX_SECONDS: T.Integer({ ...Seconds, maximum: 604_800, default: 3600 }),
   OUTBOX_MAX_ATTEMPTS: T.Integer({ minimum: 1, maximum: 100, default: 8 }),
   OUTBOX_KEEP_DAYS: T.Integer({ minimum: 1, maximum: 365, default: 7 }),
+  // Video calls: ICE servers (comma-separated URLs), TURN REST credentials, tickets, join window, socket limits.
+  STUN_URLS: T.String({ default: '' }),
+  TURN_URLS: T.String({ default: '' }),
+  TURN_SECRET: T.Optional(T.String({ minLength: 1 })),
+  TURN_TTL_SECONDS: T.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+  CALL_TICKET_SECONDS: T.Integer({ ...Seconds, maximum: 600, default: 60 }),
+  CALL_JOIN_EARLY_MINUTES: T.Integer({ minimum: 0, maximum: 1440, default: 10 }),
+  CALL_JOIN_LATE_MINUTES: T.Integer({ minimum: 0, maximum: 1440, default: 30 }),
+  WS_MAX_MESSAGES_PER_SECOND: T.Integer({ minimum: 1, maximum: 10_000, default: 50 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -184,6 +193,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     problems.push('DEFAULT_TIMEZONE: expected an IANA time zone such as Asia/Kolkata');
   if (env.OUTBOX_RETRY_MAX_SECONDS < env.OUTBOX_RETRY_BASE_SECONDS)
     problems.push('OUTBOX_RETRY_MAX_SECONDS: expected at least OUTBOX_RETRY_BASE_SECONDS');
+  if (Boolean(env.TURN_URLS.trim()) !== Boolean(env.TURN_SECRET))
+    problems.push('TURN_URLS / TURN_SECRET: set both or neither');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({

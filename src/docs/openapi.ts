@@ -16,7 +16,8 @@ const DOCUMENT_BASE = {
       'Telehealth backend. Today: accounts (sign-up with an emailed code, sign-in, sessions, password reset), ' +
       "profiles and pictures, admin review of doctors, the doctor directory and its specialties, doctors' time " +
       'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), and an email ' +
-      'outbox admins can watch. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
+      'outbox admins can watch, and video consultations (call tickets, TURN credentials, a WebSocket signaling ' +
+      'relay at `/ws/signaling`; its messages are in docs/video-calls.md). Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
       'each operation lists the codes it can answer. Every answer carries `X-Request-Id`.',
   },
   servers: [{ url: '/', description: 'This server' }],
@@ -30,6 +31,10 @@ const DOCUMENT_BASE = {
     { name: 'Admin', description: 'Doctor review and the email outbox (admins only)' },
     { name: 'Doctors', description: "The doctor directory, its specialties and doctors' own time slots" },
     { name: 'Appointments', description: 'Booking holds: hold a slot while paying, read, cancel' },
+    {
+      name: 'Consultations',
+      description: 'Video calls: tickets, ICE servers, the signaling socket, records',
+    },
     { name: 'Dev', description: 'Development helpers: the dev mailbox and dev avatar files' },
   ],
 };
