@@ -17,12 +17,12 @@ export interface ConfirmedCall {
 /**
  * A confirmed appointment of a new patient and doctor, through the real hold and the repository's
  * pending_payment -> confirmed write (what a captured payment does); the clock is moved to 5 minutes
- * before its start, inside the call window, and both sign in again then.
+ * before its start (a day ahead unless `startsAt` is given), inside the call window, and both sign in
+ * again then.
  */
-export async function confirmedCall(t: TestApp): Promise<ConfirmedCall> {
+export async function confirmedCall(t: TestApp, startsAt = hourFromNow(t)): Promise<ConfirmedCall> {
   const doctor = await approvedDoctor(t);
   const patient = await createUser(t, { role: 'patient' });
-  const startsAt = hourFromNow(t);
   const [slotId] = await publishSlots(t, doctor, startsAt, 1);
   const held = await hold(t, patient, slotId!);
   if (held.status !== 201) throw new Error(`hold: ${held.status} ${JSON.stringify(held.body)}`);

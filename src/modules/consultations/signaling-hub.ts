@@ -151,14 +151,17 @@ export class SignalingHub {
 
   /** How many sockets this instance holds. */
   get size(): number {
-    return [...this.sockets()].length;
+    return this.sockets().length;
   }
 
-  private *sockets(): Generator<Socket> {
+  /** A snapshot: closing a socket changes the rooms. */
+  private sockets(): Socket[] {
+    const sockets: Socket[] = [];
     for (const room of this.rooms.values()) {
-      if (room.patient) yield room.patient;
-      if (room.doctor) yield room.doctor;
+      if (room.patient) sockets.push(room.patient);
+      if (room.doctor) sockets.push(room.doctor);
     }
+    return sockets;
   }
 
   private onOpen(ws: Socket): void {
@@ -170,11 +173,12 @@ export class SignalingHub {
     const room = this.rooms.get(appointmentId) ?? {};
     this.rooms.set(appointmentId, room);
     const previous = room[role];
+    // The room is the new socket's before the old one closes (Bun may run its close handler at once).
+    room[role] = ws;
     if (previous) {
       previous.data.closedBy = 'replaced';
       previous.close(CLOSE.replaced, 'replaced by a newer connection');
     }
-    room[role] = ws;
     const other = room[otherRole(role)];
     ws.send(frame({ type: 'joined', role, peers: other ? [otherRole(role)] : [] }));
     other?.send(frame({ type: 'peer-joined', role }));
