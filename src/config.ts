@@ -77,7 +77,7 @@ export const EnvSchema = T.Object({
   CALL_TICKET_SECONDS: T.Integer({ ...Seconds, maximum: 600, default: 60 }),
   CALL_JOIN_EARLY_MINUTES: T.Integer({ minimum: 0, maximum: 1440, default: 10 }),
   CALL_JOIN_LATE_MINUTES: T.Integer({ minimum: 0, maximum: 1440, default: 30 }),
-  WS_MAX_MESSAGES_PER_SECOND: T.Integer({ minimum: 1, maximum: 10_000, default: 50 }),
+  WS_MAX_MESSAGES_PER_SECOND: T.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
 });
 
 type Env = Static<typeof EnvSchema>;
