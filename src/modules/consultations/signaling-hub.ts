@@ -65,6 +65,17 @@ const frame = (message: Record<string, unknown>): string => JSON.stringify(messa
 const errorFrame = (code: string, message: string): string => frame({ type: 'error', code, message });
 
 /**
+ * The client's own text with `from` added, when it holds exactly `type` and `field` (the usual frame): a
+ * relay then costs no second serialisation. Anything else (a `from` of its own, extra fields) is rebuilt.
+ */
+function stamped(text: string, parsed: object, field: string, role: CallRole): string | null {
+  const keys = Object.keys(parsed);
+  if (keys.length !== 2 || !(field in parsed)) return null;
+  const end = text.lastIndexOf('}');
+  return `${text.slice(0, end)},"from":"${role}"}`;
+}
+
+/**
  * The rooms of this instance, in memory: one per appointment, at most one socket per role. Frames go to
  * the other peer through the SignalBus, in the order they came; `from` is the sender's role, from its
  * ticket. A heartbeat pings every socket and drops one that sent nothing (not even a pong) since the last.
@@ -201,9 +212,10 @@ export class SignalingHub {
       ws.close(CLOSE.policy, 'too many messages');
       return;
     }
+    const text = typeof message === 'string' ? message : message.toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(typeof message === 'string' ? message : message.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch {
       ws.send(errorFrame('MALFORMED_MESSAGE', 'A frame must be a JSON object { type, ... }'));
       return;
@@ -231,10 +243,17 @@ export class SignalingHub {
         return;
       case 'offer':
       case 'answer':
-        this.relay(ws, frame({ type: parsed.type, sdp: parsed.sdp, from: role }));
+        this.relay(
+          ws,
+          stamped(text, parsed, 'sdp', role) ?? frame({ type: parsed.type, sdp: parsed.sdp, from: role }),
+        );
         return;
       case 'ice':
-        this.relay(ws, frame({ type: 'ice', candidate: parsed.candidate, from: role }));
+        this.relay(
+          ws,
+          stamped(text, parsed, 'candidate', role) ??
+            frame({ type: 'ice', candidate: parsed.candidate, from: role }),
+        );
         return;
     }
   }
