@@ -117,7 +117,7 @@ export function signalingController({
           'INVALID_TICKET',
         );
       }
-      if (!server.upgrade(request, { data: hub.socketData(claims) })) {
+      if (!server.upgrade(request, { data: hub.socketData(claims, server) })) {
         throw new AppError(400, 'WEBSOCKET_EXPECTED', 'Open this address as a WebSocket');
       }
       return undefined;
