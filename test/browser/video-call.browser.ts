@@ -46,6 +46,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Every URL the pages asked for that is not the server's own (data: and blob: never leave the page). */
+const foreignRequests: string[] = [];
+
 async function openCall(
   base: string,
   query: string,
@@ -54,6 +57,12 @@ async function openCall(
 ): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== base) {
+      foreignRequests.push(url);
+    }
+  });
   await page.addInitScript(LOOPBACK_ONLY);
   await page.goto(`${base}/call${query}`);
   await page.getByPlaceholder('Email').fill(user.email);
@@ -121,6 +130,7 @@ async function runCall(t: TestApp, base: string, call: ConfirmedCall, query: str
   ]);
   await patient.context().close();
   await doctor.context().close();
+  expect(foreignRequests).toEqual([]);
   return facts;
 }
 
