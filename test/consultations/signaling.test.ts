@@ -15,6 +15,7 @@ import {
   rawUpgrade,
   type SignalClient,
 } from '../support/calls.ts';
+import { createUser } from '../support/factories.ts';
 
 let t: TestApp;
 let base: string;
@@ -288,5 +289,40 @@ describe('rooms', () => {
     const closed = t.logger.lines.filter((line) => line.msg === 'closed').map((line) => line.resource);
     expect(closed.indexOf('websocket server')).toBeLessThan(closed.indexOf('store'));
     expect(closed[0]).toBe('websocket server');
+  });
+});
+
+describe('the consultation record', () => {
+  test('a password reset (every session revoked) closes the sockets too', async () => {
+    const patient = await joinAs('patient');
+    await t.container.tokens.revokeAllSessions(call.patient.user.id, 'password_reset');
+    expect(await patient.client.closed).toMatchObject({ code: 1008 });
+  });
+
+  test('once the window has closed, a call still waiting or active reads as ended at the close', async () => {
+    await joinAs('patient');
+    await t.container.signalingHub.settled();
+    const closedAt = new Date(call.endsAt.getTime() + 30 * 60_000);
+    (t.clock as ManualClock).set(closedAt);
+    const res = await t.call('GET', `/api/v1/consultations/${call.appointmentId}`, {
+      token: call.doctor.accessToken,
+    });
+    expect(res.body.consultation).toMatchObject({
+      status: 'ended',
+      startedAt: null,
+      endedAt: closedAt.toISOString(),
+    });
+    const admin = await t.call('GET', `/api/v1/consultations/${call.appointmentId}`, {
+      token: (await createUser(t, { role: 'admin' })).accessToken,
+    });
+    expect(admin.body.consultation.status).toBe('ended');
+  });
+
+  test("someone else's consultation is 404", async () => {
+    const stranger = await createUser(t, { role: 'doctor' });
+    const res = await t.call('GET', `/api/v1/consultations/${call.appointmentId}`, {
+      token: stranger.accessToken,
+    });
+    expect([res.status, res.body.error.code]).toEqual([404, 'APPOINTMENT_NOT_FOUND']);
   });
 });
