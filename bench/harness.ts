@@ -71,7 +71,7 @@ export const freePort = (): number => {
 const CLOCK_TICKS_PER_SECOND = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
 
 /** CPU time (user + system, all threads) a process has used so far, in microseconds; null off Linux. */
-function cpuMicros(pid: number): number | null {
+export function cpuMicros(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

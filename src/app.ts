@@ -11,6 +11,13 @@ import type { AccountsService } from './modules/auth/accounts.service.ts';
 import { authController } from './modules/auth/auth.controller.ts';
 import { authPlugin } from './modules/auth/auth.plugin.ts';
 import type { TokenService } from './modules/auth/tokens.service.ts';
+import { callPage } from './modules/consultations/call-page.ts';
+import {
+  consultationsController,
+  signalingController,
+} from './modules/consultations/consultations.controller.ts';
+import type { ConsultationsService } from './modules/consultations/consultations.service.ts';
+import { MAX_FRAME_BYTES, type SignalingHub } from './modules/consultations/signaling-hub.ts';
 import { devMailboxController, devMediaController } from './modules/dev/dev.controller.ts';
 import { doctorsController, specialtiesController } from './modules/doctors/doctors.controller.ts';
 import type { DoctorsService } from './modules/doctors/doctors.service.ts';
@@ -64,6 +71,8 @@ export interface AppServices {
   partySummaries: PartySummaries;
   idempotency: IdempotencyService;
   reports: ReportsService;
+  consultations: ConsultationsService;
+  signalingHub: SignalingHub;
 }
 
 /** Upload routes (an avatar, a report file) accept a body of their file limit plus room for the other fields. */
@@ -81,7 +90,8 @@ export function createApp(services: AppServices) {
   const auth = authPlugin(services.tokens);
   const idempotent = idempotencyPlugin(services.idempotency);
 
-  return new Elysia({ name: 'healthvision' })
+  // Bun closes a socket whose frame is over the limit with 1009 (the signaling sockets are Bun's own).
+  return new Elysia({ name: 'healthvision', websocket: { maxPayloadLength: MAX_FRAME_BYTES } })
     .use(
       httpBasics({
         logger,
@@ -134,6 +144,15 @@ export function createApp(services: AppServices) {
       },
     )
     .use(devMediaController({ avatars: services.avatars }))
+    .use(callPage())
+    .use(
+      signalingController({
+        consultations: services.consultations,
+        hub: services.signalingHub,
+        corsOrigins: config.CORS_ORIGINS,
+        trustProxy: config.TRUST_PROXY,
+      }),
+    )
     .group('/api/v1', (api) =>
       api
         // `?q=&limit=` from a URL template means "not given", not "invalid".
@@ -156,7 +175,15 @@ export function createApp(services: AppServices) {
             idempotent,
           }),
         )
-        .use(reportsController({ reports: services.reports, auth })),
+        .use(reportsController({ reports: services.reports, auth }))
+        .use(
+          consultationsController({
+            consultations: services.consultations,
+            auth,
+            publicUrl: config.PUBLIC_URL,
+            trustProxy: config.TRUST_PROXY,
+          }),
+        ),
     );
 }
 

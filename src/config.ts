@@ -82,6 +82,15 @@ export const EnvSchema = T.Object({
   ML_RETRY_BASE_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 10 }),
   REPORT_MAX_BYTES: T.Integer({ minimum: 1, maximum: 104_857_600, default: 10_485_760 }),
   REPORT_QUOTA: T.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+  // Video calls: ICE servers (comma-separated URLs), TURN REST credentials, tickets, join window, socket limits.
+  STUN_URLS: T.String({ default: '' }),
+  TURN_URLS: T.String({ default: '' }),
+  TURN_SECRET: T.Optional(T.String({ minLength: 1 })),
+  TURN_TTL_SECONDS: T.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+  CALL_TICKET_SECONDS: T.Integer({ ...Seconds, maximum: 600, default: 60 }),
+  CALL_JOIN_EARLY_MINUTES: T.Integer({ minimum: 0, maximum: 1440, default: 10 }),
+  CALL_JOIN_LATE_MINUTES: T.Integer({ minimum: 0, maximum: 1440, default: 30 }),
+  WS_MAX_MESSAGES_PER_SECOND: T.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -204,6 +213,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     problems.push('DEFAULT_TIMEZONE: expected an IANA time zone such as Asia/Kolkata');
   if (env.OUTBOX_RETRY_MAX_SECONDS < env.OUTBOX_RETRY_BASE_SECONDS)
     problems.push('OUTBOX_RETRY_MAX_SECONDS: expected at least OUTBOX_RETRY_BASE_SECONDS');
+  if (Boolean(env.TURN_URLS.trim()) !== Boolean(env.TURN_SECRET))
+    problems.push('TURN_URLS / TURN_SECRET: set both or neither');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({

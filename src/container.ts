@@ -14,6 +14,10 @@ import type { AccountsService } from './modules/auth/accounts.service.ts';
 import { Otps, RefreshSuccessors, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
 import { wireAuth } from './modules/auth/auth.wiring.ts';
 import type { TokenService } from './modules/auth/tokens.service.ts';
+import { CallTickets, Consultations } from './modules/consultations/consultations.model.ts';
+import type { ConsultationsService } from './modules/consultations/consultations.service.ts';
+import { wireConsultations } from './modules/consultations/consultations.wiring.ts';
+import type { SignalingHub } from './modules/consultations/signaling-hub.ts';
 import type { DoctorsService } from './modules/doctors/doctors.service.ts';
 import { wireDoctors } from './modules/doctors/doctors.wiring.ts';
 import { IdempotencyKeys } from './modules/idempotency/idempotency.model.ts';
@@ -67,6 +71,8 @@ export const collections: CollectionDef[] = [
   Reports,
   ReportShares,
   ReportChats,
+  CallTickets,
+  Consultations,
 ];
 
 /**
@@ -99,6 +105,9 @@ export interface Container {
   ml: MlProvider;
   reportsRepo: ReportsRepository;
   reports: ReportsService;
+  consultations: ConsultationsService;
+  /** The signaling rooms; `main.ts` opens it (the WebSocket server) after the HTTP server. */
+  signalingHub: SignalingHub;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
   /** What the container opened (the store, the outbox deliverer); `main.ts` adds the server and jobs. */
@@ -182,6 +191,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       ...reportKit,
       rateLimiter: rateLimits.rateLimiter,
     });
+    const consultations = wireConsultations(config, { ...base, ...appointments, tokens: auth.tokens });
 
     return {
       config,
@@ -201,7 +211,15 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       outboxDeliverer: outbox.outboxDeliverer,
       ...reportKit,
       ...reports,
-      purges: [...auth.purges, ...rateLimits.purges, ...idempotency.purges, ...outbox.purges],
+      consultations: consultations.consultations,
+      signalingHub: consultations.signalingHub,
+      purges: [
+        ...auth.purges,
+        ...rateLimits.purges,
+        ...idempotency.purges,
+        ...outbox.purges,
+        ...consultations.purges,
+      ],
       resources,
       close: () => resources.closeAll(),
     };

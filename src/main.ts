@@ -88,6 +88,12 @@ async function main(): Promise<void> {
     console.error(line);
     process.exit(EXIT_CANNOT_LISTEN);
   }
+  // After the HTTP server, so it closes first: its sockets get 1001 before the server drains.
+  await resources.open(
+    'websocket server',
+    () => container.signalingHub.open(),
+    (hub) => hub.close(),
+  );
   logger.info('listening', {
     url: displayUrl(config.HOST, app.server?.port),
     host: config.HOST,

@@ -16,8 +16,9 @@ const DOCUMENT_BASE = {
       'Telehealth backend. Today: accounts (sign-up with an emailed code, sign-in, sessions, password reset), ' +
       "profiles and pictures, admin review of doctors, the doctor directory and its specialties, doctors' time " +
       'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), medical reports (private upload, ' +
-      'analysis into lab findings, a chat over them, sharing with the doctor), and an email ' +
-      'outbox admins can watch. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
+      'analysis into lab findings, a chat over them, sharing with the doctor), video consultations (call tickets, ' +
+      'TURN credentials, a WebSocket signaling relay at `/ws/signaling`; its messages are in docs/video-calls.md), ' +
+      'and an email outbox admins can watch. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
       'each operation lists the codes it can answer. Every answer carries `X-Request-Id`.',
   },
   servers: [{ url: '/', description: 'This server' }],
@@ -35,6 +36,10 @@ const DOCUMENT_BASE = {
       name: 'Reports',
       description:
         'Medical reports: upload, analysis, the original file, sharing with a doctor, a chat over the findings',
+    },
+    {
+      name: 'Consultations',
+      description: 'Video calls: tickets, ICE servers, the signaling socket, records',
     },
     { name: 'Dev', description: 'Development helpers: the dev mailbox and dev avatar files' },
   ],

@@ -16,9 +16,15 @@ export const ERROR_CODES = {
     status: 401,
     meaning: 'The refresh token was already used; its session is now signed out',
   },
+  INVALID_TICKET: {
+    status: 401,
+    meaning: 'The call ticket is missing, unknown, used, expired, for another room, or its session ended',
+  },
   FORBIDDEN: { status: 403, meaning: 'Signed in with a role that cannot do this' },
   EMAIL_NOT_VERIFIED: { status: 403, meaning: 'The password is right but the email is not verified yet' },
   DOCTOR_NOT_APPROVED: { status: 403, meaning: 'Only a doctor an admin has approved can do this' },
+  ORIGIN_NOT_ALLOWED: { status: 403, meaning: 'The page opening the socket is not on an allowed origin' },
+  WEBSOCKET_EXPECTED: { status: 400, meaning: 'This address only takes a WebSocket upgrade request' },
   NOT_FOUND: { status: 404, meaning: 'No such resource (or route)' },
   DOCTOR_NOT_FOUND: { status: 404, meaning: 'No approved doctor has this id' },
   SLOT_NOT_FOUND: { status: 404, meaning: 'No such slot (of this doctor)' },
@@ -56,6 +62,14 @@ export const ERROR_CODES = {
   REPORT_NOT_ANALYZED: {
     status: 409,
     meaning: 'The report has no analysis yet; `details.status` is its state',
+  },
+  APPOINTMENT_NOT_CONFIRMED: {
+    status: 409,
+    meaning: 'Only a confirmed (paid) appointment has a call; `details.status` is its state',
+  },
+  CALL_NOT_OPEN: {
+    status: 409,
+    meaning: 'The call is not open now: `details.opensAt` and `details.closedAt` bound its window',
   },
   IDEMPOTENCY_KEY_IN_PROGRESS: {
     status: 409,

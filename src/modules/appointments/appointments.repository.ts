@@ -94,6 +94,11 @@ export class AppointmentsRepository {
     );
   }
 
+  /** pending_payment -> confirmed once the payment is captured. */
+  confirm(id: string, now: Date): Promise<AppointmentDoc | null> {
+    return this.move(id, 'pending_payment', 'confirmed', {}, { updatedAt: now });
+  }
+
   /** pending_payment -> cancelled by its patient. */
   cancel(id: string, patientId: string, now: Date): Promise<AppointmentDoc | null> {
     return this.move(

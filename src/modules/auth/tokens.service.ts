@@ -15,6 +15,9 @@ export interface AuthUser {
   sessionId: string;
 }
 
+/** A sign-out: one session, or every session of a user. Whatever keeps a session open (a socket) ends it. */
+export type SessionEnded = { sessionId: string } | { userId: string };
+
 export interface TokenPair {
   accessToken: string;
   refreshToken: string;
@@ -57,6 +60,7 @@ const decodeClaims = (token: string): Record<string, unknown> | null => {
  */
 export class TokenService {
   private readonly signer;
+  private readonly endedListeners = new Set<(ended: SessionEnded) => void>();
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -112,7 +116,9 @@ export class TokenService {
     if (successor) {
       return { ...successor, tokenType: 'Bearer', expiresIn: this.settings.accessTtlSeconds };
     }
-    await this.sessions.revoke(stored.sessionId, 'refresh_reuse', now);
+    if (await this.sessions.revoke(stored.sessionId, 'refresh_reuse', now)) {
+      this.announce({ sessionId: stored.sessionId });
+    }
     throw new UnauthorizedError(
       'This refresh token was already used; the session has been signed out',
       'REFRESH_TOKEN_REUSED',
@@ -189,12 +195,30 @@ export class TokenService {
     return { id: sub, role: role as Role, sessionId: sid };
   }
 
-  revokeSession(sessionId: string, reason: 'logout' | 'password_reset'): Promise<boolean> {
-    return this.sessions.revoke(sessionId, reason, this.clock.now());
+  async revokeSession(sessionId: string, reason: 'logout' | 'password_reset'): Promise<boolean> {
+    const revoked = await this.sessions.revoke(sessionId, reason, this.clock.now());
+    if (revoked) this.announce({ sessionId });
+    return revoked;
   }
 
-  revokeAllSessions(userId: string, reason: 'logout' | 'password_reset'): Promise<number> {
-    return this.sessions.revokeAllOfUser(userId, reason, this.clock.now());
+  async revokeAllSessions(userId: string, reason: 'logout' | 'password_reset'): Promise<number> {
+    const revoked = await this.sessions.revokeAllOfUser(userId, reason, this.clock.now());
+    this.announce({ userId });
+    return revoked;
+  }
+
+  async isSessionLive(sessionId: string): Promise<boolean> {
+    return (await this.sessions.findLive(sessionId, this.clock.now())) !== null;
+  }
+
+  /** Calls `listener` after each revocation; returns the unsubscribe. */
+  onSessionEnded(listener: (ended: SessionEnded) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  private announce(ended: SessionEnded): void {
+    for (const listener of this.endedListeners) listener(ended);
   }
 
   private verifyAccess(token: string, at: Date) {
