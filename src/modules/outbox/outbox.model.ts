@@ -25,13 +25,12 @@ export const OUTBOX_TRANSITIONS: Readonly<Record<OutboxStatus, readonly OutboxSt
 export const canOutboxMove = (from: OutboxStatus, to: OutboxStatus): boolean =>
   OUTBOX_TRANSITIONS[from].includes(to);
 
-/** What the outbox carries. Each kind has its own handler (see outbox.service.ts); email is the first. */
-export const OUTBOX_KINDS = ['email'] as const;
+/** What the outbox carries. Each kind has its own handler: an email, a Razorpay refund of a late payment. */
+export const OUTBOX_KINDS = ['email', 'razorpay_refund'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 const OutboxStatusSchema = literalUnion(OUTBOX_STATUSES);
-// A union as more kinds come (a gateway refund, a webhook).
-const OutboxKindSchema = Type.Union([Type.Literal('email')]);
+const OutboxKindSchema = literalUnion(OUTBOX_KINDS);
 
 export const OutboxDoc = Type.Object(
   {
