@@ -130,7 +130,8 @@ export function startRazorpayFake(): RazorpayFake {
         request.method === 'POST'
           ? ((await request.json().catch(() => ({}))) as Record<string, unknown>)
           : {};
-      let match: RegExpExecArray | null;
+      const orderPayments = /^\/v1\/orders\/([^/]+)\/payments$/.exec(path);
+      const paymentPath = /^\/v1\/payments\/([^/]+)(\/capture|\/refund|\/refunds)?$/.exec(path);
       if (request.method === 'POST' && path === '/v1/orders') {
         const amount = Number(body.amount);
         if (!Number.isInteger(amount) || amount < 100)
@@ -157,14 +158,15 @@ export function startRazorpayFake(): RazorpayFake {
           collection([...orders.values()].filter((o) => !receipt || o.receipt === receipt)),
         );
       }
-      if (request.method === 'GET' && (match = /^\/v1\/orders\/([^/]+)\/payments$/.exec(path))) {
-        if (!orders.has(match[1]!)) return error(400, 'BAD_REQUEST_ERROR', 'The id provided does not exist');
-        return Response.json(collection([...payments.values()].filter((p) => p.order_id === match![1])));
+      if (request.method === 'GET' && orderPayments) {
+        const orderId = orderPayments[1]!;
+        if (!orders.has(orderId)) return error(400, 'BAD_REQUEST_ERROR', 'The id provided does not exist');
+        return Response.json(collection([...payments.values()].filter((p) => p.order_id === orderId)));
       }
-      if ((match = /^\/v1\/payments\/([^/]+)(\/capture|\/refund|\/refunds)?$/.exec(path))) {
-        const payment = payments.get(match[1]!);
+      if (paymentPath) {
+        const payment = payments.get(paymentPath[1]!);
         if (!payment) return error(400, 'BAD_REQUEST_ERROR', 'The id provided does not exist');
-        const action = match[2];
+        const action = paymentPath[2];
         if (request.method === 'GET' && !action) return Response.json(payment);
         if (request.method === 'POST' && action === '/capture') {
           if (payment.status !== 'authorized')
