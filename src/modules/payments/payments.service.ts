@@ -137,7 +137,11 @@ export class PaymentsService {
       const most = fee - GATEWAY_MIN_PAISE;
       if (most < 1)
         throw badAmount('/method', `A fee of ${fee} paise leaves no room for a gateway part; pay by wallet`);
-      const available = (await wallet.findById(userId))?.availablePaise ?? 0;
+      // What an earlier attempt for this appointment reserves comes back when this checkout supersedes it.
+      const releasable = (await this.deps.payments.findOpenAttempts(appointment._id, ''))
+        .filter((attempt) => attempt.reservation === 'held')
+        .reduce((sum, attempt) => sum + attempt.walletPaise, 0);
+      const available = ((await wallet.findById(userId))?.availablePaise ?? 0) + releasable;
       if (body.walletPaise !== undefined && (body.walletPaise < 1 || body.walletPaise > most))
         throw badAmount(
           '/walletPaise',
