@@ -79,6 +79,8 @@ export interface RazorpayFake {
   /** Every request fails with 503 (or the connection is refused with `refuse`) until `recover()`. */
   goDown(): void;
   recover(): void;
+  /** The next capture is made at the gateway but never answered; resolves with the payment id when it is. */
+  captureWithoutAnswer(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export function startRazorpayFake(): RazorpayFake {
   const refunds: FakeRefund[] = [];
   const requests: RazorpayFake['requests'] = [];
   let down = false;
+  let captured: ((paymentId: string) => void) | null = null;
   const expectedAuth = `Basic ${Buffer.from(`${keyId}:${keySecret}`).toString('base64')}`;
 
   const server = Bun.serve({
@@ -179,6 +182,11 @@ export function startRazorpayFake(): RazorpayFake {
           order.status = 'paid';
           order.amount_paid = order.amount;
           order.amount_due = 0;
+          if (captured) {
+            captured(payment.id);
+            captured = null;
+            return new Promise<Response>(() => {});
+          }
           return Response.json(payment);
         }
         if (request.method === 'POST' && action === '/refund') {
@@ -282,6 +290,11 @@ export function startRazorpayFake(): RazorpayFake {
     },
     recover() {
       down = false;
+    },
+    captureWithoutAnswer() {
+      return new Promise((resolve) => {
+        captured = resolve;
+      });
     },
     stop: () => server.stop(true),
   };
