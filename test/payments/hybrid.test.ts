@@ -104,6 +104,22 @@ describe('hybrid checkout', () => {
     });
   });
 
+  test('switching to the wallet: the hybrid reservation is released and the whole fee debited, in one go', async () => {
+    const o = await hybridOrder(10_000, 10_000);
+    expect((await storedWallet(t, o.patient.user.id))?.reservedPaise).toBe(9_900);
+    const res = await checkout(t, o.patient, { appointmentId: o.appointmentId, method: 'wallet' });
+    expect(res.status).toBe(200);
+    expect(await storedPayment(t, o.paymentId)).toMatchObject({
+      status: 'superseded',
+      reservation: 'released',
+    });
+    expect(await storedWallet(t, o.patient.user.id)).toMatchObject({
+      balancePaise: 0,
+      reservedPaise: 0,
+      availablePaise: 0,
+    });
+  });
+
   test('abandoned: the sweeper releases the reservation once when the hold lapses', async () => {
     const o = await hybridOrder(30_000, 10_000);
     await sweep();

@@ -272,6 +272,8 @@ export class PaymentsService {
     const fee = appointment.feePaise;
     try {
       const result = await this.deps.outbox.transaction(async (tx, outbox) => {
+        // An earlier hybrid attempt's reservation comes back first, so the wallet can cover the whole fee.
+        await this.supersedeOthers(tx, appointment._id, paymentId, now);
         const debit = await this.deps.wallet
           .within(tx)
           .apply(appointment.patientId, 'debit', fee, paymentId, now);
@@ -281,7 +283,6 @@ export class PaymentsService {
           throw insufficientFunds(available, fee);
         }
         const confirmed = await this.confirmBooking(tx, appointment, now, false);
-        await this.supersedeOthers(tx, appointment._id, paymentId, now);
         const payment = await this.deps.payments.within(tx).insert({
           _id: paymentId,
           userId: appointment.patientId,
