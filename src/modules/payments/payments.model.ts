@@ -110,6 +110,8 @@ export const Payments = defineCollection({
       partial: { gatewayPaymentId: { $exists: true } },
       name: 'payments__gateway_payment',
     },
+    // Lookups by order id (a partial index cannot serve queries with bound parameters on SQLite).
+    { keys: { orderId: 1 } },
     { keys: { appointmentId: 1, status: 1 } },
     { keys: { userId: 1, _id: -1 } },
     { keys: { userId: 1, idempotencyKey: 1 } },
