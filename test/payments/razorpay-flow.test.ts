@@ -175,6 +175,18 @@ describe('razorpay checkout', () => {
     expect((await deliver(t, other)).body.status).toBe('ignored');
   });
 
+  test('a captured payment of another amount is never applied: verify 409, the webhook 200 and nothing changes', async () => {
+    const o = await ordered();
+    const paid = fake.pay(o.orderId);
+    fake.payments.get(paid.id)!.amount = 100;
+    const res = await verify(t, o.patient, fake.checkoutFields(paid));
+    expect([res.status, res.body.error.code]).toEqual([409, 'PAYMENT_NOT_CAPTURED']);
+    const hook = await deliver(t, fake.webhook('payment.captured', paid));
+    expect([hook.status, hook.body.status]).toEqual([200, 'ignored']);
+    expect((await storedPayment(t, o.paymentId)).status).toBe('created');
+    expect((await storedAppointment(t, o.appointmentId)).status).toBe('pending_payment');
+  });
+
   test('verify before the gateway reports a capture -> 409 PAYMENT_NOT_CAPTURED, still created', async () => {
     const o = await ordered();
     const paid = fake.pay(o.orderId, 'authorized');

@@ -5,6 +5,7 @@ import {
   PaymentProviderError,
 } from '../../providers/payments/port.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { AppError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { type AppointmentDoc, isLapsedHold } from '../appointments/appointments.model.ts';
@@ -394,8 +395,15 @@ export class PaymentsService {
     let outcome: WebhookOutcome = 'ignored';
     if (payment && entity?.id) {
       if (event.event === 'payment.captured' || event.event === 'order.paid') {
-        await this.settle(payment, entity.id);
-        outcome = 'handled';
+        try {
+          await this.settle(payment, entity.id);
+          outcome = 'handled';
+        } catch (error) {
+          // What the gateway reports does not let us apply it (another amount, not captured): answered 200 so
+          // Razorpay stops; verify or reconciliation acts once it does. Only an outage is worth a retry.
+          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          this.deps.logger.warn('webhook not applied', { eventId, code: error.code, paymentId: payment._id });
+        }
       } else if (event.event === 'payment.failed') {
         await this.markFailed(payment);
         outcome = 'handled';
