@@ -125,6 +125,13 @@ describe('hybrid checkout', () => {
     await sweep();
     expect((await storedWallet(t, o.patient.user.id))?.reservedPaise).toBe(10_000);
     t.clock.advance(16 * MINUTE);
+    // Past expiry plus one sweep period with no sweep: the audit says so.
+    expect((await t.container.paymentsAudit.run()).violations).toContainEqual(
+      expect.objectContaining({
+        invariant: 'reservation_only_for_live_attempts',
+        ref: { type: 'payment', id: o.paymentId },
+      }),
+    );
     await Promise.all([sweep(), sweep(), sweep()]);
     await sweep();
     expect(await storedWallet(t, o.patient.user.id)).toMatchObject({

@@ -1,3 +1,4 @@
+import type { Clock } from '../../shared/clock.ts';
 import type { AppointmentsRepository } from '../appointments/appointments.repository.ts';
 import type { SlotsRepository } from '../slots/slots.repository.ts';
 import { isMoneyEntry } from '../wallet/wallet.model.ts';
@@ -17,6 +18,9 @@ export class PaymentsAudit {
     private readonly wallet: WalletRepository,
     private readonly appointments: AppointmentsRepository,
     private readonly slots: SlotsRepository,
+    private readonly clock: Clock,
+    /** How long a lapsed hold's reservation may wait for the sweeper (one sweep period). */
+    private readonly sweepSeconds: number,
   ) {}
 
   async run(): Promise<AuditReport> {
@@ -70,6 +74,16 @@ export class PaymentsAudit {
           'payment',
           payment._id,
           `${payment.status} attempt holds ${held} of ${payment.walletPaise}`,
+        );
+      const lapsedBy = payment.holdExpiresAt
+        ? this.clock.now().getTime() - payment.holdExpiresAt.getTime()
+        : 0;
+      if (payment.reservation === 'held' && lapsedBy > this.sweepSeconds * 1000)
+        flag(
+          'reservation_only_for_live_attempts',
+          'payment',
+          payment._id,
+          `still reserved ${Math.round(lapsedBy / 1000)} s after its hold lapsed`,
         );
       if (payment.reservation !== 'held' && held !== 0)
         flag(

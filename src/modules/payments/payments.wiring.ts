@@ -47,6 +47,13 @@ export function wirePayments(
       reconcileAfterSeconds: 180,
     },
   });
-  const paymentsAudit = new PaymentsAudit(paymentsRepo, walletRepo, deps.appointmentsRepo, deps.slotsRepo);
+  const paymentsAudit = new PaymentsAudit(
+    paymentsRepo,
+    walletRepo,
+    deps.appointmentsRepo,
+    deps.slotsRepo,
+    deps.clock,
+    config.HOLD_SWEEP_SECONDS,
+  );
   return { paymentsRepo, walletRepo, payments, wallet: new WalletService(walletRepo), paymentsAudit };
 }
