@@ -75,7 +75,6 @@ export async function seed(database: string, secret: string, dir: string): Promi
     role,
     passwordHash: 'not-a-real-hash',
     emailVerified: true,
-    walletBalancePaise: 0,
     ...(role === 'doctor'
       ? {
           doctor: {

@@ -7,7 +7,8 @@
  *       with the headers, request id and access-log line
  *   (c) the document layer alone at 100k documents vs the same statements on bun:sqlite
  *   (d)-(f) the booking paths users wait on, each beside its twin: see bench/booking.ts
- *   (g) the signaling relay (WebSocket) beside a bare Bun.serve publish twin: see bench/signaling.ts
+ *   (g)-(h) the wallet checkout path (hold + pay) and webhook intake, beside the twin: bench/payments.ts
+ *   (i) the signaling relay (WebSocket) beside a bare Bun.serve publish twin: see bench/signaling.ts
  *
  * Servers are pinned to core 1 and wrk to core 0. Each figure is the median of the rounds, the two
  * sides alternating. Beside req/s the table shows CPU time per request (server process) or per
@@ -39,6 +40,7 @@ import {
   seconds,
   startServer,
 } from './harness.ts';
+import { paymentRows } from './payments.ts';
 import { signalingRow } from './signaling.ts';
 
 const layerSeconds = quick ? 0.5 : 1.5;
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
 
     rows.push(...(await bookingRows(pin, join(work, 'booking'))));
     rows.push(await signalingRow(pin, work));
+    rows.push(...(await paymentRows(pin, join(work, 'payments'))));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

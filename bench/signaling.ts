@@ -1,5 +1,5 @@
 /**
- * (g) The signaling relay beside a bare Bun.serve publish twin: one sender, one receiver, `ice` frames
+ * (i) The signaling relay beside a bare Bun.serve publish twin: one sender, one receiver, `ice` frames
  * kept flowing with a window of frames in flight; messages per second, and server CPU per relayed message.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -119,7 +119,7 @@ export async function signalingRow(pin: Pinning, work: string): Promise<Row> {
         if (run.cpuUs !== null) figures[key].cpu.push(run.cpuUs / run.messages);
         const rate = Math.round(run.messages / run.seconds).toLocaleString('en-US');
         console.log(
-          `  (g) round ${round + 1}/${rounds} ${sides[key].label.padEnd(34)} ${rate.padStart(9)} msg/s`,
+          `  (i) round ${round + 1}/${rounds} ${sides[key].label.padEnd(34)} ${rate.padStart(9)} msg/s`,
         );
       } finally {
         await server.stop();
@@ -127,7 +127,7 @@ export async function signalingRow(pin: Pinning, work: string): Promise<Row> {
     }
   }
   return {
-    name: '(g) signaling relay, one sender',
+    name: '(i) signaling relay, one sender',
     twin: 'Bun.serve publish',
     bare: median(figures.bare.rate),
     app: median(figures.app.rate),

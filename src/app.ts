@@ -25,14 +25,24 @@ import { idempotencyPlugin } from './modules/idempotency/idempotency.plugin.ts';
 import type { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
 import { outboxController } from './modules/outbox/outbox.controller.ts';
 import type { OutboxService } from './modules/outbox/outbox.service.ts';
+import type { PaymentsAudit } from './modules/payments/payments.audit.ts';
+import {
+  adminPaymentsController,
+  devPaymentsController,
+  paymentsController,
+} from './modules/payments/payments.controller.ts';
+import type { PaymentsService } from './modules/payments/payments.service.ts';
 import { reportsController } from './modules/reports/reports.controller.ts';
 import type { ReportsService } from './modules/reports/reports.service.ts';
 import { slotsController } from './modules/slots/slots.controller.ts';
 import type { SlotsService } from './modules/slots/slots.service.ts';
 import { usersController } from './modules/users/users.controller.ts';
 import type { ProfileService } from './modules/users/users.service.ts';
+import { walletController } from './modules/wallet/wallet.controller.ts';
+import type { WalletService } from './modules/wallet/wallet.service.ts';
 import type { AvatarProvider } from './providers/avatars/port.ts';
 import type { EmailProvider } from './providers/email/port.ts';
+import type { PaymentGateway } from './providers/payments/port.ts';
 import type { Clock } from './shared/clock.ts';
 import { httpBasics } from './shared/http.ts';
 import type { Logger } from './shared/logger.ts';
@@ -73,6 +83,10 @@ export interface AppServices {
   reports: ReportsService;
   consultations: ConsultationsService;
   signalingHub: SignalingHub;
+  paymentGateway: PaymentGateway;
+  payments: PaymentsService;
+  wallet: WalletService;
+  paymentsAudit: PaymentsAudit;
 }
 
 /** Upload routes (an avatar, a report file) accept a body of their file limit plus room for the other fields. */
@@ -183,7 +197,11 @@ export function createApp(services: AppServices) {
             publicUrl: config.PUBLIC_URL,
             trustProxy: config.TRUST_PROXY,
           }),
-        ),
+        )
+        .use(paymentsController({ payments: services.payments, auth, idempotent }))
+        .use(walletController({ wallet: services.wallet, payments: services.payments, auth, idempotent }))
+        .use(adminPaymentsController({ payments: services.payments, audit: services.paymentsAudit, auth }))
+        .use(devPaymentsController({ payments: services.payments, gateway: services.paymentGateway })),
     );
 }
 

@@ -50,6 +50,12 @@ export const EnvSchema = T.Object({
   IMAGEKIT_URL_ENDPOINT: T.Optional(T.String({ pattern: '^https?://' })),
   IMAGEKIT_UPLOAD_URL: T.Optional(T.String({ pattern: '^https?://' })),
   PAYMENT_PROVIDER: T.Union([T.Literal('dev'), T.Literal('razorpay')], { default: 'dev' }),
+  RAZORPAY_KEY_ID: T.Optional(T.String()),
+  RAZORPAY_KEY_SECRET: T.Optional(T.String()),
+  RAZORPAY_WEBHOOK_SECRET: T.Optional(T.String()),
+  RAZORPAY_BASE_URL: T.String({ pattern: '^https?://', default: 'https://api.razorpay.com' }),
+  WALLET_TOPUP_MAX_PAISE: T.Integer({ minimum: 100, default: 5_000_000 }),
+  PAYMENT_RECONCILE_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 60 }),
   BOOKING_HOLD_SECONDS: T.Integer({ ...Seconds, default: 900 }),
   // Job periods (croner intervals, so any number of seconds works); at most a day.
   HOUSEKEEPING_SECONDS: T.Integer({ ...Seconds, maximum: 86_400, default: 300 }),
@@ -149,9 +155,11 @@ function redact(name: string, value: string | undefined): string {
 /** Where the dev JWT secret is kept when JWT_SECRET is not set. */
 export const devSecretFile = (dataDir: string): string => join(dataDir, 'jwt-secret');
 
-/** A dev JWT secret is made once and kept in the data directory, so restarts keep sessions valid. */
-function devSecret(dataDir: string): string {
-  const file = devSecretFile(dataDir);
+/** Where the dev payment provider keeps its signing secret. */
+export const devPaymentSecretFile = (dataDir: string): string => join(dataDir, 'dev-payment-secret');
+
+/** A dev secret is made once and kept in the data directory, so restarts keep sessions (and signatures) valid. */
+export function devSecret(dataDir: string, file = devSecretFile(dataDir)): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   ensurePrivateDir(dataDir);
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
@@ -209,6 +217,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (env.ML_PROVIDER === 'http' && !env.ML_SERVICE_URL)
     problems.push('ML_SERVICE_URL: required when ML_PROVIDER=http');
+  if (env.PAYMENT_PROVIDER === 'razorpay') {
+    for (const key of ['RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET'] as const) {
+      if (!env[key]) problems.push(`${key}: required when PAYMENT_PROVIDER=razorpay`);
+    }
+  }
   if (!isTimeZone(env.DEFAULT_TIMEZONE))
     problems.push('DEFAULT_TIMEZONE: expected an IANA time zone such as Asia/Kolkata');
   if (env.OUTBOX_RETRY_MAX_SECONDS < env.OUTBOX_RETRY_BASE_SECONDS)

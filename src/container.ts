@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Config, devSecretFile } from './config.ts';
+import { type Config, devPaymentSecretFile, devSecretFile } from './config.ts';
 import { openStore, type Store } from './db/index.ts';
 import type { CollectionDef } from './db/types.ts';
 import type { Purge } from './jobs/housekeeping.ts';
@@ -27,6 +27,11 @@ import type { OutboxDeliverer } from './modules/outbox/outbox.deliverer.ts';
 import { Outbox } from './modules/outbox/outbox.model.ts';
 import type { OutboxService } from './modules/outbox/outbox.service.ts';
 import { wireOutbox } from './modules/outbox/outbox.wiring.ts';
+import type { PaymentsAudit } from './modules/payments/payments.audit.ts';
+import { Payments, WebhookEvents } from './modules/payments/payments.model.ts';
+import type { PaymentsRepository } from './modules/payments/payments.repository.ts';
+import type { PaymentsService } from './modules/payments/payments.service.ts';
+import { wirePayments } from './modules/payments/payments.wiring.ts';
 import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
 import type { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
 import { wireRateLimits } from './modules/rate-limits/rate-limits.wiring.ts';
@@ -42,11 +47,15 @@ import { Users } from './modules/users/users.model.ts';
 import type { UsersRepository } from './modules/users/users.repository.ts';
 import type { ProfileService } from './modules/users/users.service.ts';
 import { wireUsers } from './modules/users/users.wiring.ts';
+import { WalletEntries, Wallets } from './modules/wallet/wallet.model.ts';
+import type { WalletRepository } from './modules/wallet/wallet.repository.ts';
+import type { WalletService } from './modules/wallet/wallet.service.ts';
 import { DEV_AVATAR_DIRECTORY } from './providers/avatars/dev.ts';
 import type { AvatarProvider } from './providers/avatars/port.ts';
 import { DevMailbox } from './providers/email/dev.ts';
 import type { EmailProvider } from './providers/email/port.ts';
 import type { MlProvider } from './providers/ml/port.ts';
+import type { PaymentGateway } from './providers/payments/port.ts';
 import { wireProviders } from './providers/providers.wiring.ts';
 import { LOCAL_REPORTS_DIRECTORY } from './providers/storage/local.ts';
 import type { ReportStorage } from './providers/storage/port.ts';
@@ -73,6 +82,10 @@ export const collections: CollectionDef[] = [
   ReportChats,
   CallTickets,
   Consultations,
+  Payments,
+  WebhookEvents,
+  Wallets,
+  WalletEntries,
 ];
 
 /**
@@ -108,6 +121,12 @@ export interface Container {
   consultations: ConsultationsService;
   /** The signaling rooms; `main.ts` opens it (the WebSocket server) after the HTTP server. */
   signalingHub: SignalingHub;
+  paymentGateway: PaymentGateway;
+  paymentsRepo: PaymentsRepository;
+  walletRepo: WalletRepository;
+  payments: PaymentsService;
+  wallet: WalletService;
+  paymentsAudit: PaymentsAudit;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
   /** What the container opened (the store, the outbox deliverer); `main.ts` adds the server and jobs. */
@@ -125,6 +144,7 @@ export interface ContainerOverrides {
   avatars?: AvatarProvider;
   reportStorage?: ReportStorage;
   ml?: MlProvider;
+  paymentGateway?: PaymentGateway;
 }
 
 /** What the server keeps on disk besides the store (whose files are checked as it opens), and dev mail. */
@@ -132,6 +152,7 @@ function warnAboutExposure(config: Config, logger: Logger): void {
   for (const file of exposedFiles([
     config.DATA_DIR,
     devSecretFile(config.DATA_DIR),
+    devPaymentSecretFile(config.DATA_DIR),
     join(config.DATA_DIR, DEV_AVATAR_DIRECTORY),
     join(config.DATA_DIR, LOCAL_REPORTS_DIRECTORY),
   ])) {
@@ -170,7 +191,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     const base = { store, clock, logger };
     const providers = wireProviders(config, store, clock, overrides);
     const users = await wireUsers(config, { ...base, avatars: providers.avatars });
-    const outbox = wireOutbox(config, { ...base, email: providers.email, resources });
+    const outbox = wireOutbox(config, { ...base, ...providers, resources });
     const rateLimits = wireRateLimits(config, base);
     const auth = await wireAuth(config, {
       ...base,
@@ -192,6 +213,14 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       rateLimiter: rateLimits.rateLimiter,
     });
     const consultations = wireConsultations(config, { ...base, ...appointments, tokens: auth.tokens });
+    const payments = wirePayments(config, {
+      ...base,
+      ...providers,
+      ...users,
+      ...slots,
+      ...appointments,
+      ...outbox,
+    });
 
     return {
       config,
@@ -220,6 +249,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
         ...outbox.purges,
         ...consultations.purges,
       ],
+      ...payments,
       resources,
       close: () => resources.closeAll(),
     };

@@ -11,7 +11,7 @@
  *   GET  /api/v1/doctors/:id/slots          query checks, the approved-doctor read, the page query
  */
 import { Database } from 'bun:sqlite';
-import { loadConfig } from '../../src/config.ts';
+import { devPaymentSecretFile, devSecret, loadConfig } from '../../src/config.ts';
 import { textProblem } from '../../src/shared/text.ts';
 import {
   type AccessClaims,
@@ -22,6 +22,7 @@ import {
   finish,
   logLine,
 } from './twin.ts';
+import { paymentRoutes } from './twin-payments.ts';
 
 const config = loadConfig(Bun.env);
 const logLevel = config.LOG_LEVEL === 'debug' ? 'debug' : 'info';
@@ -422,6 +423,13 @@ function listSlots(exchange: Exchange, doctorId: string): Answer {
   return [200, json({ items, nextCursor })];
 }
 
+const payments = paymentRoutes({
+  db,
+  config,
+  logLevel,
+  authenticate,
+  webhookSecret: devSecret(config.DATA_DIR, devPaymentSecretFile(config.DATA_DIR)),
+});
 const APPOINTMENTS = '/api/v1/appointments';
 const DOCTORS = '/api/v1/doctors/';
 
@@ -440,6 +448,12 @@ Bun.serve({
     } else if (request.method === 'POST' && path === APPOINTMENTS) {
       route = APPOINTMENTS;
       answer = await hold(exchange);
+    } else if (request.method === 'POST' && path === '/api/v1/payments/checkout') {
+      route = path;
+      answer = await payments.checkout(exchange);
+    } else if (request.method === 'POST' && path === '/api/v1/payments/razorpay/webhook') {
+      route = path;
+      answer = await payments.webhook(exchange);
     } else if (request.method === 'GET' && path.startsWith(`${APPOINTMENTS}/`)) {
       route = `${APPOINTMENTS}/:id`;
       answer = await readAppointment(exchange, path.slice(APPOINTMENTS.length + 1));

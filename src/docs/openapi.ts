@@ -15,7 +15,8 @@ const DOCUMENT_BASE = {
     description:
       'Telehealth backend. Today: accounts (sign-up with an emailed code, sign-in, sessions, password reset), ' +
       "profiles and pictures, admin review of doctors, the doctor directory and its specialties, doctors' time " +
-      'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), medical reports (private upload, ' +
+      'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), payments that ' +
+      'confirm them (Razorpay, the wallet ledger, or both) with an audit, medical reports (private upload, ' +
       'analysis into lab findings, a chat over them, sharing with the doctor), video consultations (call tickets, ' +
       'TURN credentials, a WebSocket signaling relay at `/ws/signaling`; its messages are in docs/video-calls.md), ' +
       'and an email outbox admins can watch. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
@@ -29,7 +30,7 @@ const DOCUMENT_BASE = {
     { name: 'System', description: 'Liveness and readiness' },
     { name: 'Auth', description: 'Sign-up, email codes, sign-in, sessions and password reset' },
     { name: 'Profile', description: 'The signed-in user: profile and picture' },
-    { name: 'Admin', description: 'Doctor review and the email outbox (admins only)' },
+    { name: 'Admin', description: 'Doctor review, the email outbox, payments and their audit (admins only)' },
     { name: 'Doctors', description: "The doctor directory, its specialties and doctors' own time slots" },
     { name: 'Appointments', description: 'Booking holds: hold a slot while paying, read, cancel' },
     {
@@ -41,7 +42,9 @@ const DOCUMENT_BASE = {
       name: 'Consultations',
       description: 'Video calls: tickets, ICE servers, the signaling socket, records',
     },
-    { name: 'Dev', description: 'Development helpers: the dev mailbox and dev avatar files' },
+    { name: 'Payments', description: 'Checkout (wallet, Razorpay, hybrid), verify, the webhook, receipts' },
+    { name: 'Wallet', description: "A patient's wallet: amounts, ledger, top-ups" },
+    { name: 'Dev', description: 'Development helpers: the dev mailbox, dev avatar files and dev payments' },
   ],
 };
 

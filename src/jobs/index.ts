@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Config } from '../config.ts';
 import type { AppointmentsService } from '../modules/appointments/appointments.service.ts';
 import type { OutboxDeliverer } from '../modules/outbox/outbox.deliverer.ts';
+import type { PaymentsService } from '../modules/payments/payments.service.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type Purge, purgeExpiredRecords } from './housekeeping.ts';
@@ -19,8 +20,12 @@ export interface Jobs {
 
 /** What the recurring jobs work with. */
 export interface JobDeps {
-  config: Pick<Config, 'HOLD_SWEEP_SECONDS' | 'OUTBOX_POLL_SECONDS' | 'HOUSEKEEPING_SECONDS'>;
+  config: Pick<
+    Config,
+    'HOLD_SWEEP_SECONDS' | 'OUTBOX_POLL_SECONDS' | 'HOUSEKEEPING_SECONDS' | 'PAYMENT_RECONCILE_SECONDS'
+  >;
   appointments: AppointmentsService;
+  payments: PaymentsService;
   outboxDeliverer: OutboxDeliverer;
   purges: Purge[];
   clock: Clock;
@@ -29,12 +34,21 @@ export interface JobDeps {
 
 /** The recurring jobs; each is a plain async function of its dependencies. */
 export function jobSpecs(deps: JobDeps): JobSpec[] {
-  const { config, appointments, purges, clock, logger, outboxDeliverer } = deps;
+  const { config, appointments, payments, purges, clock, logger, outboxDeliverer } = deps;
   return [
     {
       name: 'hold-sweeper',
       everySeconds: config.HOLD_SWEEP_SECONDS,
-      run: () => appointments.expireLapsedHolds(),
+      // Lapsed holds expire, then the wallet reservations of attempts that are over are released.
+      run: async () => ({
+        ...(await appointments.expireLapsedHolds()),
+        reservationsReleased: await payments.releaseStaleReservations(),
+      }),
+    },
+    {
+      name: 'payment-reconciliation',
+      everySeconds: config.PAYMENT_RECONCILE_SECONDS,
+      run: () => payments.reconcile(),
     },
     {
       // The fallback: a commit that writes to the outbox wakes the deliverer at once.

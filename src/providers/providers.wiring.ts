@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, devPaymentSecretFile, devSecret } from '../config.ts';
 import type { Store } from '../db/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DevAvatarProvider } from './avatars/dev.ts';
@@ -7,10 +7,14 @@ import type { AvatarProvider } from './avatars/port.ts';
 import { DevEmailProvider } from './email/dev.ts';
 import type { EmailProvider } from './email/port.ts';
 import { ResendEmailProvider } from './email/resend.ts';
+import { DevPaymentGateway } from './payments/dev.ts';
+import type { PaymentGateway } from './payments/port.ts';
+import { RazorpayPaymentGateway } from './payments/razorpay.ts';
 
 export interface Providers {
   email: EmailProvider;
   avatars: AvatarProvider;
+  paymentGateway: PaymentGateway;
 }
 
 /** The configured adapter of each provider; tests pass SDK adapters pointed at loopback fakes. */
@@ -37,5 +41,15 @@ export function wireProviders(
           ...(config.IMAGEKIT_UPLOAD_URL ? { baseUrl: config.IMAGEKIT_UPLOAD_URL } : {}),
         })
       : new DevAvatarProvider(config.DATA_DIR));
-  return { email, avatars };
+  const paymentGateway =
+    overrides.paymentGateway ??
+    (config.PAYMENT_PROVIDER === 'razorpay'
+      ? new RazorpayPaymentGateway({
+          keyId: config.RAZORPAY_KEY_ID!,
+          keySecret: config.RAZORPAY_KEY_SECRET!,
+          webhookSecret: config.RAZORPAY_WEBHOOK_SECRET!,
+          baseUrl: config.RAZORPAY_BASE_URL,
+        })
+      : new DevPaymentGateway(devSecret(config.DATA_DIR, devPaymentSecretFile(config.DATA_DIR))));
+  return { email, avatars, paymentGateway };
 }

@@ -3,6 +3,10 @@
  * they can answer with `errors(...)` (route-docs.ts), which builds their documented error responses.
  */
 export const ERROR_CODES = {
+  INVALID_SIGNATURE: {
+    status: 400,
+    meaning: 'The Razorpay signature is missing or does not match (this order, or the raw webhook body)',
+  },
   UNAUTHORIZED: { status: 401, meaning: 'No bearer access token was sent (or it is malformed)' },
   INVALID_TOKEN: { status: 401, meaning: 'The access token is not one of ours' },
   TOKEN_EXPIRED: { status: 401, meaning: 'The access token has expired: refresh it' },
@@ -20,6 +24,10 @@ export const ERROR_CODES = {
     status: 401,
     meaning: 'The call ticket is missing, unknown, used, expired, for another room, or its session ended',
   },
+  INSUFFICIENT_FUNDS: {
+    status: 402,
+    meaning: 'The wallet cannot cover this; `details.availablePaise` is what it can',
+  },
   FORBIDDEN: { status: 403, meaning: 'Signed in with a role that cannot do this' },
   EMAIL_NOT_VERIFIED: { status: 403, meaning: 'The password is right but the email is not verified yet' },
   DOCTOR_NOT_APPROVED: { status: 403, meaning: 'Only a doctor an admin has approved can do this' },
@@ -29,6 +37,7 @@ export const ERROR_CODES = {
   DOCTOR_NOT_FOUND: { status: 404, meaning: 'No approved doctor has this id' },
   SLOT_NOT_FOUND: { status: 404, meaning: 'No such slot (of this doctor)' },
   APPOINTMENT_NOT_FOUND: { status: 404, meaning: 'No such appointment that you may see' },
+  PAYMENT_NOT_FOUND: { status: 404, meaning: 'No such payment (or order) that you may see' },
   OUTBOX_RECORD_NOT_FOUND: { status: 404, meaning: 'No outbox record has this id' },
   REPORT_NOT_FOUND: { status: 404, meaning: 'No such report that you may see' },
   EMAIL_TAKEN: { status: 409, meaning: 'An account with this email already exists' },
@@ -70,6 +79,14 @@ export const ERROR_CODES = {
   CALL_NOT_OPEN: {
     status: 409,
     meaning: 'The call is not open now: `details.opensAt` and `details.closedAt` bound its window',
+  },
+  APPOINTMENT_NOT_PAYABLE: {
+    status: 409,
+    meaning: 'The appointment is not an unpaid hold that still lasts; `details.status` is its state',
+  },
+  PAYMENT_NOT_CAPTURED: {
+    status: 409,
+    meaning: 'The gateway does not report this payment as captured (yet); `details.gatewayStatus` says what',
   },
   IDEMPOTENCY_KEY_IN_PROGRESS: {
     status: 409,
@@ -113,6 +130,10 @@ export const ERROR_CODES = {
   REPORT_STORAGE_FAILED: { status: 502, meaning: 'The report file store did not answer: try again later' },
   CHAT_UNAVAILABLE: { status: 503, meaning: 'The report assistant did not answer: try again later' },
   NOT_READY: { status: 503, meaning: 'The store is not reachable' },
+  PAYMENT_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The payment gateway cannot be reached; the hold is kept: retry with the same Idempotency-Key',
+  },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -55,20 +55,9 @@ describe('POST /auth/signup (JSON)', () => {
       name: 'Asha Rao',
       role: 'patient',
       emailVerified: false,
-      walletBalancePaise: 0,
     });
     expect(Object.keys(res.body.user).sort()).toEqual(
-      [
-        'createdAt',
-        'email',
-        'emailVerified',
-        'id',
-        'name',
-        'phone',
-        'role',
-        'updatedAt',
-        'walletBalancePaise',
-      ].sort(),
+      ['createdAt', 'email', 'emailVerified', 'id', 'name', 'phone', 'role', 'updatedAt'].sort(),
     );
     expect(JSON.stringify(res.body)).not.toMatch(/argon2|password|hash|otp|token/i);
 
@@ -155,7 +144,7 @@ describe('POST /auth/signup (JSON)', () => {
     const doc = (await stored(body.email as string))!;
     expect(doc._id).not.toBe('chosen-id');
     expect(doc.emailVerified).toBe(false);
-    expect(doc.walletBalancePaise).toBe(0);
+    expect('walletBalancePaise' in doc).toBe(false);
     expect(doc.doctor?.approvalStatus).toBe('pending');
     expect(doc.passwordHash).toStartWith('$argon2id$');
     expect(doc.createdAt.getFullYear()).toBeGreaterThan(2000);
@@ -306,7 +295,7 @@ describe('POST /auth/signup (multipart with an avatar)', () => {
     expect(res.status).toBe(201);
     const doc = (await stored(body.email as string))!;
     expect(doc.emailVerified).toBe(false);
-    expect(doc.walletBalancePaise).toBe(0);
+    expect('walletBalancePaise' in doc).toBe(false);
   });
 });
 

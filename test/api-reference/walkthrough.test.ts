@@ -230,7 +230,6 @@ describe('the response check can fail', () => {
     name: 'A',
     role: 'patient',
     emailVerified: true,
-    walletBalancePaise: 0,
     createdAt: 'x',
     updatedAt: 'x',
   };

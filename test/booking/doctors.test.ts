@@ -149,7 +149,6 @@ test('the name search walks past many non-matching doctors and pages through the
     role: 'doctor' as const,
     passwordHash: 'x',
     emailVerified: true,
-    walletBalancePaise: 0,
     doctor: {
       specialty: 'Bulk',
       registrationNumber: `REG-${i}`,

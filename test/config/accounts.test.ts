@@ -13,6 +13,9 @@ const production = {
   EMAIL_PROVIDER: 'resend',
   RESEND_API_KEY: 're_live',
   PAYMENT_PROVIDER: 'razorpay',
+  RAZORPAY_KEY_ID: 'rzp_live_x',
+  RAZORPAY_KEY_SECRET: 'secret',
+  RAZORPAY_WEBHOOK_SECRET: 'whsecret',
 };
 
 describe('accounts settings', () => {

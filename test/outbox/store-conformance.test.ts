@@ -35,7 +35,6 @@ for (const engine of testEngines()) {
           timezone: 'Asia/Kolkata',
           approvalStatus: 'pending',
         },
-        walletBalancePaise: 0,
         createdAt: now,
         updatedAt: now,
       });

@@ -7,7 +7,8 @@ import { Text } from '../../shared/text.ts';
 
 /**
  * Appointment states, each change one conditional write on `pending_payment`:
- *   pending_payment -> confirmed   payment captured (payments issue; also moves the slot held -> booked)
+ *   pending_payment -> confirmed   paid while the hold lasts (the slot moves held -> booked in the same transaction)
+ *   expired         -> confirmed   a late payment whose slot could still be claimed (payments.service.ts)
  *   pending_payment -> expired     the hold lapsed: by the sweeper, or by the patient who claims the slot next
  *   pending_payment -> cancelled   the patient cancels the unpaid hold; the slot reopens at once
  * The other states are final. At most one appointment per slot is active (pending_payment or confirmed):
@@ -20,7 +21,7 @@ export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 export const APPOINTMENT_TRANSITIONS: Readonly<Record<AppointmentStatus, readonly AppointmentStatus[]>> = {
   pending_payment: ['confirmed', 'expired', 'cancelled'],
   confirmed: [],
-  expired: [],
+  expired: ['confirmed'],
   cancelled: [],
 };
 export const ACTIVE_APPOINTMENT_STATUSES = ['pending_payment', 'confirmed'] as const;
@@ -54,6 +55,7 @@ export const AppointmentDoc = Type.Object(
     updatedAt: Type.Date(),
     expiredAt: Type.Optional(Type.Date()),
     cancelledAt: Type.Optional(Type.Date()),
+    confirmedAt: Type.Optional(Type.Date()),
   },
   { additionalProperties: false },
 );

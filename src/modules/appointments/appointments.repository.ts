@@ -94,9 +94,34 @@ export class AppointmentsRepository {
     );
   }
 
-  /** pending_payment -> confirmed once the payment is captured. */
-  confirm(id: string, now: Date): Promise<AppointmentDoc | null> {
-    return this.move(id, 'pending_payment', 'confirmed', {}, { updatedAt: now });
+  /**
+   * pending_payment -> confirmed while the hold lasts; with `late`, also a lapsed or expired hold (its
+   * slot was claimed again for it in the same transaction).
+   */
+  confirm(id: string, now: Date, late = false): Promise<AppointmentDoc | null> {
+    if (!late) {
+      return this.move(
+        id,
+        'pending_payment',
+        'confirmed',
+        { holdExpiresAt: { $gt: now } },
+        { confirmedAt: now, updatedAt: now },
+      );
+    }
+    for (const from of ['pending_payment', 'expired'] as const)
+      if (!canAppointmentMove(from, 'confirmed')) throw new Error(`Appointment cannot move from ${from}`);
+    return this.appointments.findOneAndUpdate(
+      { _id: id, status: { $in: ['pending_payment', 'expired'] } },
+      {
+        $set: { status: 'confirmed', active: true, confirmedAt: now, updatedAt: now },
+        $unset: { expiredAt: true },
+      },
+    );
+  }
+
+  /** Every appointment, for the payments audit. */
+  findAllWithStatus(statuses: AppointmentStatus[]): Promise<AppointmentDoc[]> {
+    return this.appointments.findAll({ status: { $in: statuses } });
   }
 
   /** pending_payment -> cancelled by its patient. */

@@ -98,7 +98,6 @@ export class AccountsService {
         emailVerified: false,
         ...(timezone ? { timezone } : {}),
         ...(doctor ? { doctor } : {}),
-        walletBalancePaise: 0,
         createdAt: now,
         updatedAt: now,
       });
@@ -286,7 +285,6 @@ export class AccountsService {
         role: 'admin',
         passwordHash: await hasher.hash(password),
         emailVerified: true,
-        walletBalancePaise: 0,
         createdAt: now,
         updatedAt: now,
       });

@@ -25,8 +25,8 @@ export const OUTBOX_TRANSITIONS: Readonly<Record<OutboxStatus, readonly OutboxSt
 export const canOutboxMove = (from: OutboxStatus, to: OutboxStatus): boolean =>
   OUTBOX_TRANSITIONS[from].includes(to);
 
-/** What the outbox carries. Each kind has its own handler (see outbox.service.ts); email is the first. */
-export const OUTBOX_KINDS = ['email', 'analyze_report'] as const;
+/** What the outbox carries. Each kind has its own handler: an email, a report analysis, a Razorpay refund. */
+export const OUTBOX_KINDS = ['email', 'analyze_report', 'razorpay_refund'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 const OutboxStatusSchema = literalUnion(OUTBOX_STATUSES);

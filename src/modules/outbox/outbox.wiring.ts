@@ -2,22 +2,32 @@ import type { Config } from '../../config.ts';
 import type { Store } from '../../db/index.ts';
 import type { Purge } from '../../jobs/housekeeping.ts';
 import type { EmailProvider } from '../../providers/email/port.ts';
+import type { PaymentGateway } from '../../providers/payments/port.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Lifecycle } from '../../shared/lifecycle.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { EmailHandler } from './handlers/email.ts';
+import { RazorpayRefundHandler } from './handlers/razorpay-refund.ts';
 import { OutboxDeliverer } from './outbox.deliverer.ts';
 import { OutboxRepository } from './outbox.repository.ts';
 import { OutboxService } from './outbox.service.ts';
 
-/** Every email goes through the outbox, written with its state change, delivered by the deliverer. */
+/** Every email and gateway refund goes through the outbox, written with its state change, delivered by the deliverer. */
 export function wireOutbox(
   config: Config,
-  deps: { store: Store; email: EmailProvider; clock: Clock; logger: Logger; resources: Lifecycle },
+  deps: {
+    store: Store;
+    email: EmailProvider;
+    paymentGateway: PaymentGateway;
+    clock: Clock;
+    logger: Logger;
+    resources: Lifecycle;
+  },
 ) {
   const { store, email, clock, logger, resources } = deps;
+  const handlers = [new EmailHandler(email), new RazorpayRefundHandler(deps.paymentGateway)];
   const outboxRepo = new OutboxRepository(store);
-  const outboxDeliverer = new OutboxDeliverer(outboxRepo, [new EmailHandler(email)], clock, logger, {
+  const outboxDeliverer = new OutboxDeliverer(outboxRepo, handlers, clock, logger, {
     leaseSeconds: config.OUTBOX_LEASE_SECONDS,
     retryBaseSeconds: config.OUTBOX_RETRY_BASE_SECONDS,
     retryMaxSeconds: config.OUTBOX_RETRY_MAX_SECONDS,

@@ -9,13 +9,14 @@ import { literalUnion } from '../../shared/literal-union.ts';
  *   open   -> held    a patient claims it (POST /appointments)
  *   held   -> held    a lapsed hold is claimed by another patient (same write: held with holdExpiresAt <= now)
  *   held   -> open    its appointment is cancelled or expires, and the slot is still held by that appointment
- *   held   -> booked  payment confirms the appointment (payments issue)
+ *   held   -> booked  payment confirms the appointment
+ *   open   -> booked  a late payment claims its slot again (the hold had lapsed, nobody took the slot)
  * `booked` is final. A held slot whose hold has lapsed is bookable at once, before any job runs.
  */
 export const SLOT_STATUSES = ['open', 'held', 'booked'] as const;
 export type SlotStatus = (typeof SLOT_STATUSES)[number];
 export const SLOT_TRANSITIONS: Readonly<Record<SlotStatus, readonly SlotStatus[]>> = {
-  open: ['held'],
+  open: ['held', 'booked'],
   held: ['held', 'open', 'booked'],
   booked: [],
 };

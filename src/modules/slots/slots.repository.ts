@@ -115,6 +115,24 @@ export class SlotsRepository {
     );
   }
 
+  /**
+   * held (by this appointment) -> booked, paid in time; with `late`, also a slot open again or held by a
+   * lapsed hold, claimed for the appointment whose payment arrived late.
+   */
+  book(slotId: string, appointmentId: string, now: Date, late = false): Promise<SlotDoc | null> {
+    moves(late ? ['held', 'open'] : ['held'], 'booked');
+    const own: Filter = { status: 'held', heldBy: appointmentId };
+    return this.slots.findOneAndUpdate(
+      late ? { _id: slotId, $or: [own, { status: 'open' }, lapsedFilter(now)] } : { _id: slotId, ...own },
+      { $set: { status: 'booked', heldBy: appointmentId, updatedAt: now }, $unset: { holdExpiresAt: true } },
+    );
+  }
+
+  /** Every slot that is held or booked, for the payments audit. */
+  findTaken(): Promise<SlotDoc[]> {
+    return this.slots.findAll({ status: { $in: ['held', 'booked'] } });
+  }
+
   /** Held slots whose hold has lapsed, oldest first (the sweeper's backstop). */
   findLapsedHolds(now: Date, limit: number): Promise<SlotDoc[]> {
     return this.slots.findAll(lapsedFilter(now), { sort: { holdExpiresAt: 1 }, limit });

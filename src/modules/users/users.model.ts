@@ -68,7 +68,6 @@ export const UserDoc = Type.Object(
     doctor: Type.Optional(DoctorProfile),
     /** Bumped by every slot-publishing transaction of a doctor, so concurrent ones conflict (never shown). */
     scheduleRevision: Type.Optional(Type.Integer({ minimum: 0 })),
-    walletBalancePaise: Type.Integer({ minimum: 0 }),
     createdAt: Type.Date(),
     updatedAt: Type.Date(),
   },
@@ -152,7 +151,6 @@ export const PublicUser = Type.Object(
     avatarUrl: Type.Optional(Type.String()),
     timezone: Type.Optional(Type.String({ description: "A patient's IANA time zone for email times" })),
     doctor: Type.Optional(PublicDoctorProfile),
-    walletBalancePaise: Type.Integer(),
     createdAt: Type.String({ description: 'ISO instant' }),
     updatedAt: Type.String({ description: 'ISO instant' }),
   },
@@ -167,7 +165,6 @@ export function toPublicUser(doc: UserDoc): PublicUser {
     name: doc.name,
     role: doc.role,
     emailVerified: doc.emailVerified,
-    walletBalancePaise: doc.walletBalancePaise,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
   };

@@ -1,0 +1,274 @@
+import { Elysia, t } from 'elysia';
+import { DevPaymentGateway } from '../../providers/payments/dev.ts';
+import type { PaymentGateway } from '../../providers/payments/port.ts';
+import { NotFoundError } from '../../shared/errors.ts';
+import { accepts, mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
+import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
+import { toAppointment } from '../appointments/appointments.model.ts';
+import { type AuthPlugin, ROLE_ERRORS } from '../auth/auth.plugin.ts';
+import { IdempotencyHeaders } from '../idempotency/idempotency.model.ts';
+import { IDEMPOTENCY_ERRORS, type IdempotencyPlugin } from '../idempotency/idempotency.plugin.ts';
+import { toWallet } from '../wallet/wallet.model.ts';
+import type { PaymentsAudit } from './payments.audit.ts';
+import {
+  AdminPaymentsQuery,
+  AuditReport,
+  CheckoutBody,
+  DevPayBody,
+  DevPayResult,
+  GatewayCheckoutResult,
+  PaymentEnvelope,
+  PaymentIdParams,
+  PaymentPage,
+  PaymentsQuery,
+  toPayment,
+  VerifyBody,
+  VerifyResult,
+  WalletCheckoutResult,
+} from './payments.model.ts';
+import type { PaymentsService, Settled } from './payments.service.ts';
+
+const tags = ['Payments'];
+
+export const presentSettled = (settled: Settled) => ({
+  payment: toPayment(settled.payment),
+  ...(settled.appointment ? { appointment: toAppointment(settled.appointment) } : {}),
+  ...(settled.wallet !== undefined ? { wallet: toWallet(settled.wallet) } : {}),
+});
+
+const WEBHOOK_MAX_BYTES = 256 * 1024;
+
+/** The webhook's body as its raw text: the signature is over exactly these bytes. */
+const rawJson = async ({ request }: { request: Request }): Promise<string> => {
+  if (mediaTypeOf(request) !== 'application/json') throw unsupportedMediaType(['application/json']);
+  return request.text();
+};
+
+/** Checkout, the Razorpay handler's verify, the webhook, and receipts. */
+export function paymentsController({
+  payments,
+  auth,
+  idempotent,
+}: {
+  payments: PaymentsService;
+  auth: AuthPlugin;
+  idempotent: IdempotencyPlugin;
+}) {
+  return new Elysia({ name: 'payments-controller', prefix: '/payments' })
+    .use(auth)
+    .use(idempotent)
+    .post(
+      '/checkout',
+      async ({ user, body, headers, status }) => {
+        const result = await payments.checkout(user.id, body, headers['idempotency-key']);
+        if (result.kind === 'wallet')
+          return status(200, {
+            payment: toPayment(result.payment),
+            appointment: toAppointment(result.appointment!),
+          });
+        return status(201, {
+          payment: toPayment(result.payment),
+          order: { id: result.order.id, amountPaise: result.order.amountPaise, currency: 'INR' as const },
+          keyId: result.keyId,
+        });
+      },
+      {
+        auth: ['patient'],
+        idempotent: 'POST /payments/checkout',
+        ...accepts('application/json'),
+        body: CheckoutBody,
+        headers: IdempotencyHeaders,
+        response: {
+          200: described(WalletCheckoutResult, 'Paid from the wallet: the appointment is `confirmed`'),
+          201: described(GatewayCheckoutResult, 'A Razorpay order to open Checkout with (razorpay, hybrid)'),
+          ...errors(
+            ...ROLE_ERRORS,
+            ...JSON_BODY_ERRORS,
+            'APPOINTMENT_NOT_FOUND',
+            'APPOINTMENT_NOT_PAYABLE',
+            'INSUFFICIENT_FUNDS',
+            'PAYMENT_PROVIDER_UNAVAILABLE',
+            ...IDEMPOTENCY_ERRORS,
+          ),
+        },
+        detail: {
+          tags,
+          summary: 'Pay for my held appointment: wallet (200, confirmed), razorpay or hybrid (201, an order)',
+          description:
+            "The amount is the appointment's fee; only `walletPaise` (hybrid) comes from the client, by default as " +
+            'much as the wallet covers while leaving 100 paise to the gateway. The wallet part is reserved until the ' +
+            'gateway part is captured. A new checkout supersedes an unpaid earlier one. 503 ' +
+            '`PAYMENT_PROVIDER_UNAVAILABLE` keeps the hold: a retry with the same `Idempotency-Key` reuses the order.',
+        },
+      },
+    )
+    .post(
+      '/razorpay/verify',
+      async ({ user, body }) => presentSettled(await payments.verify(user.id, body)),
+      {
+        auth: ['patient'],
+        ...accepts('application/json'),
+        body: VerifyBody,
+        response: {
+          200: described(
+            VerifyResult,
+            'Captured and applied (or, if it came too late, refunded): the receipt',
+          ),
+          ...errors(
+            ...ROLE_ERRORS,
+            ...JSON_BODY_ERRORS,
+            'INVALID_SIGNATURE',
+            'PAYMENT_NOT_FOUND',
+            'PAYMENT_NOT_CAPTURED',
+            'PAYMENT_PROVIDER_UNAVAILABLE',
+          ),
+        },
+        detail: {
+          tags,
+          summary: "Confirm a payment with the fields Razorpay Checkout's handler received",
+          description:
+            'The signature must be HMAC-SHA256(key secret, our order id | payment id); the payment is then asked for ' +
+            'at Razorpay (captured if only authorized) and applied once, whatever webhooks did before or do after.',
+        },
+      },
+    )
+    .post(
+      '/razorpay/webhook',
+      async ({ body, headers }) => ({
+        status: await payments.webhook(body, headers['x-razorpay-signature'], headers['x-razorpay-event-id']),
+      }),
+      {
+        parse: [rawJson, 'application/json'],
+        body: t.String({ maxLength: WEBHOOK_MAX_BYTES }),
+        headers: t.Object({
+          'x-razorpay-signature': t.Optional(t.String({ maxLength: 256 })),
+          'x-razorpay-event-id': t.Optional(t.String({ maxLength: 128 })),
+        }),
+        response: {
+          200: t.Object(
+            { status: t.Union([t.Literal('handled'), t.Literal('duplicate'), t.Literal('ignored')]) },
+            { description: 'Accepted (also a duplicate, or an event we do not act on)' },
+          ),
+          ...errors('INVALID_SIGNATURE', ...BODY_ERRORS, 'VALIDATION_FAILED', 'PAYMENT_PROVIDER_UNAVAILABLE'),
+        },
+        detail: {
+          tags,
+          summary: "Razorpay's webhook: payment.captured, order.paid, payment.failed",
+          description:
+            'Signed with HMAC-SHA256(webhook secret, raw body) in `X-Razorpay-Signature`; each `X-Razorpay-Event-Id` ' +
+            'acts once. A 5xx only when our store (or the gateway check) fails, so Razorpay retries.',
+        },
+      },
+    )
+    .get('/:id', async ({ user, params }) => ({ payment: toPayment(await payments.get(user, params.id)) }), {
+      auth: ['patient', 'admin'],
+      params: PaymentIdParams,
+      response: {
+        200: described(PaymentEnvelope, 'The payment (receipt)'),
+        ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED', 'PAYMENT_NOT_FOUND'),
+      },
+      detail: { tags, summary: 'One payment: its owner or an admin', description: 'Anyone else gets 404.' },
+    })
+    .get(
+      '',
+      async ({ user, query }) => {
+        const page = await payments.list(user.id, query);
+        return { items: page.items.map(toPayment), nextCursor: page.nextCursor };
+      },
+      {
+        auth: ['patient'],
+        query: PaymentsQuery,
+        response: {
+          200: described(PaymentPage, 'My payments, newest first'),
+          ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED'),
+        },
+        detail: { tags, summary: 'My payments, newest first', description: 'Up to 100 a page (default 20).' },
+      },
+    );
+}
+
+/** The admin's listing and the audit. */
+export function adminPaymentsController({
+  payments,
+  audit,
+  auth,
+}: {
+  payments: PaymentsService;
+  audit: PaymentsAudit;
+  auth: AuthPlugin;
+}) {
+  return new Elysia({ name: 'admin-payments-controller', prefix: '/admin/payments' })
+    .use(auth)
+    .get(
+      '',
+      async ({ query }) => {
+        const page = await payments.listAll(query);
+        return { items: page.items.map(toPayment), nextCursor: page.nextCursor };
+      },
+      {
+        auth: ['admin'],
+        query: AdminPaymentsQuery,
+        response: {
+          200: described(PaymentPage, 'Payments, newest first'),
+          ...errors(...ROLE_ERRORS, 'VALIDATION_FAILED'),
+        },
+        detail: {
+          tags: ['Admin'],
+          summary: 'All payments, optionally of one status',
+          description: 'Newest first.',
+        },
+      },
+    )
+    .get('/audit', () => audit.run(), {
+      auth: ['admin'],
+      response: {
+        200: described(AuditReport, 'The invariants checked, and any violation'),
+        ...errors(...ROLE_ERRORS),
+      },
+      detail: {
+        tags: ['Admin'],
+        summary: 'Prove the books balance',
+        description:
+          'Wallets against their ledgers, reservations against live attempts, captured = applied + refunded, one ' +
+          'active appointment per slot, every confirmed appointment paid. Also `bun run audit`.',
+      },
+    });
+}
+
+/** Stands in for Checkout and the gateway, only with the dev payment provider (otherwise 404). */
+export function devPaymentsController({
+  payments,
+  gateway,
+}: {
+  payments: PaymentsService;
+  gateway: PaymentGateway;
+}) {
+  const app = new Elysia({ name: 'dev-payments-controller', prefix: '/dev/payments' });
+  if (!(gateway instanceof DevPaymentGateway)) return app;
+  return app.post(
+    '/orders/:orderId/pay',
+    async ({ params, body }) => {
+      const paid = gateway.pay(params.orderId, body.outcome);
+      if (!paid) throw new NotFoundError('No such order');
+      if (body.webhook !== false)
+        for (const hook of paid.webhooks) await payments.webhook(hook.body, hook.signature, hook.eventId);
+      return paid.fields ?? {};
+    },
+    {
+      ...accepts('application/json'),
+      params: t.Object({ orderId: t.String({ maxLength: 64 }) }),
+      body: DevPayBody,
+      response: {
+        200: described(DevPayResult, 'Success: the fields Checkout hands its handler; failure: nothing'),
+        ...errors(...JSON_BODY_ERRORS, 'NOT_FOUND', 'PAYMENT_PROVIDER_UNAVAILABLE'),
+      },
+      detail: {
+        tags: ['Dev'],
+        summary: 'Pay (or fail) a dev order as Checkout would',
+        description:
+          'Only with PAYMENT_PROVIDER=dev. Unless `webhook: false`, the signed webhook events are delivered to our ' +
+          'webhook as Razorpay would send them.',
+      },
+    },
+  );
+}
