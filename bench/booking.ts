@@ -14,11 +14,11 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
+import { collections } from '../src/container.ts';
 import { openStore } from '../src/db/index.ts';
 import { SqliteEngine } from '../src/db/sqlite/engine.ts';
 import { Appointments } from '../src/modules/appointments/appointments.model.ts';
 import { Sessions } from '../src/modules/auth/auth.model.ts';
-import { IdempotencyKeys } from '../src/modules/idempotency/idempotency.model.ts';
 import { type SlotDoc, Slots } from '../src/modules/slots/slots.model.ts';
 import { type UserDoc, Users } from '../src/modules/users/users.model.ts';
 import {
@@ -59,13 +59,8 @@ interface Seeded {
 /** Doctors, patients with live sessions, slots and one confirmed appointment, written straight into the store. */
 export async function seed(database: string, secret: string, dir: string): Promise<Seeded> {
   const config = loadConfig({ JWT_SECRET: secret, DATA_DIR: dir });
-  const store = await openStore(`sqlite:${database}`, [
-    Users,
-    Sessions,
-    Slots,
-    Appointments,
-    IdempotencyKeys,
-  ]);
+  // Every collection's table, as the app makes them: the twin prepares its payment statements at start.
+  const store = await openStore(`sqlite:${database}`, collections);
   const now = new Date();
   const firstDay = new Date(Math.ceil((now.getTime() + DAY) / DAY) * DAY);
   const user = (role: 'doctor' | 'patient', i: number): UserDoc => ({

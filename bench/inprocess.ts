@@ -2,11 +2,12 @@
  * The booking routes timed in process (no HTTP, no wrk): `app.handle` on a seeded copy, for profiling
  * (`bun --cpu-prof bench/inprocess.ts`) and quick before/after checks of a change. Not a comparison.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { devPaymentSecretFile, loadConfig } from '../src/config.ts';
 import { buildContainer } from '../src/container.ts';
 import { createMemoryLogger } from '../src/shared/logger.ts';
 import { seed } from './booking.ts';
@@ -18,18 +19,22 @@ try {
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
   const database = join(dir, 'seed.sqlite');
   const seeded = await seed(database, secret, dir);
+  const paymentSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
+  writeFileSync(devPaymentSecretFile(dir), paymentSecret, { mode: 0o600 });
   const config = loadConfig({
     NODE_ENV: 'development',
     DATA_DIR: dir,
     DATABASE_URL: `sqlite:${database}`,
     JWT_SECRET: secret,
     LOG_LEVEL: 'info',
+    PAYMENT_PROVIDER: 'dev',
   });
   const container = await buildContainer(config, { logger: createMemoryLogger() });
   const app = createApp(container);
   const base = 'http://127.0.0.1';
   const pairs = (await Bun.file(seeded.pairsFile).text()).trim().split('\n');
   let next = 0;
+  let event = 0;
   const cases: Record<string, () => Request> = {
     hold: () => {
       const [token, slotId] = pairs[next++]!.split(' ');
@@ -41,6 +46,32 @@ try {
           'idempotency-key': crypto.randomUUID(),
         },
         body: JSON.stringify({ slotId }),
+      });
+    },
+    webhook: () => {
+      const i = event++;
+      const body = JSON.stringify({
+        entity: 'event',
+        account_id: 'acc_bench',
+        event: 'payment.failed',
+        contains: ['payment'],
+        payload: {
+          payment: {
+            entity: { id: `pay_bench${i}`, order_id: `order_bench${i}`, amount: 50_000, status: 'failed' },
+          },
+        },
+        created_at: Math.floor(Date.now() / 1000),
+      });
+      return new Request(`${base}/api/v1/payments/razorpay/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-razorpay-signature': createHmac('sha256', paymentSecret).update(body).digest('hex'),
+          'x-razorpay-event-id': `evt_bench${i}`,
+          // As over HTTP: a declared length spares the body guard measuring a copy.
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        body,
       });
     },
     listing: () => new Request(base + seeded.listingPath),

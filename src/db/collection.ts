@@ -72,6 +72,8 @@ function checkPortablePartial(collection: string, partial: Filter): void {
 export type InsertDoc<T extends BaseDoc> = Omit<T, '_id'> & { _id?: string };
 
 const MAX_LIMIT = 1000;
+/** The update operators both engines apply alike. */
+const UPDATE_OPERATORS = new Set(['$set', '$unset', '$inc', '$push']);
 
 /** One collection over any engine: validation, ids and cursors live here once. */
 export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseDoc> {
@@ -213,8 +215,9 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     const seen = new Set<string>();
     const operators = Object.keys(update);
     if (operators.length === 0) throw new QueryError('An update needs at least one operator');
+    let dotted = false;
     for (const op of operators) {
-      if (!['$set', '$unset', '$inc', '$push'].includes(op)) {
+      if (!UPDATE_OPERATORS.has(op)) {
         throw new QueryError(`Unsupported update operator ${op}`);
       }
       const fields = (update as Record<string, Record<string, unknown>>)[op] ?? {};
@@ -222,6 +225,7 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
         if (path === '_id' || path.startsWith('_id.')) issues.push({ path, message: '_id cannot change' });
         if (seen.has(path)) issues.push({ path, message: 'updated by two operators' });
         seen.add(path);
+        if (path.includes('.')) dotted = true;
         const targets = this.targetsAt(path);
         if (targets.length === 0) {
           issues.push({ path, message: 'not a field of this collection' });
@@ -255,10 +259,12 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
         }
       }
     }
-    // MongoDB refuses an update that changes a path and a path inside it; SQLite would apply both.
-    for (const { path, inside } of nestedPaths(seen)) {
-      issues.push({ path, message: `overlaps ${inside}, which the same update changes` });
-    }
+    // MongoDB refuses an update that changes a path and a path inside it; SQLite would apply both. Only a
+    // dotted path can be inside another.
+    if (dotted)
+      for (const { path, inside } of nestedPaths(seen)) {
+        issues.push({ path, message: `overlaps ${inside}, which the same update changes` });
+      }
     if (issues.length) throw new DocumentValidationError(this.def.name, issues);
   }
 }

@@ -339,6 +339,8 @@ export class SqliteEngine implements Engine {
   private readonly collections = new Map<string, SqliteCollection>();
   /** One view for every transaction (the gate lets one run at a time), so its collections are built once. */
   private txEngine: SqliteTxEngine | undefined;
+  /** A transaction's own statements, prepared once: `db.run(text)` prepares its statement on every call. */
+  private readonly control: { begin: Statement; commit: Statement; rollback: Statement };
 
   constructor(url: string) {
     const filename = sqliteFilename(url);
@@ -349,6 +351,11 @@ export class SqliteEngine implements Engine {
     this.db.run('PRAGMA journal_mode = WAL');
     this.db.run('PRAGMA busy_timeout = 5000');
     this.db.run('PRAGMA synchronous = NORMAL');
+    this.control = {
+      begin: this.db.prepare('BEGIN IMMEDIATE'),
+      commit: this.db.prepare('COMMIT'),
+      rollback: this.db.prepare('ROLLBACK'),
+    };
   }
 
   /** Creates missing tables; reconciles our indexes (changed ones rebuilt, removed ones dropped). */
@@ -385,15 +392,16 @@ export class SqliteEngine implements Engine {
 
   async transaction<R>(fn: (tx: Engine) => Promise<R>): Promise<R> {
     const release = await this.gate.acquire();
+    const { control } = this;
     try {
-      this.db.run('BEGIN IMMEDIATE');
+      control.begin.run();
       try {
         this.txEngine ??= new SqliteTxEngine(this.db);
         const result = await fn(this.txEngine);
-        this.db.run('COMMIT');
+        control.commit.run();
         return result;
       } catch (error) {
-        this.db.run('ROLLBACK');
+        control.rollback.run();
         throw error;
       }
     } finally {

@@ -45,13 +45,16 @@ export interface BodyLimits {
  */
 export function bodyGuard(limits: BodyLimits) {
   return (request: Request, path: string): Promise<void> | undefined => {
-    if (!BODY_METHODS.has(request.method) || request.body === null) return undefined;
+    if (!BODY_METHODS.has(request.method)) return undefined;
     const bodyLimitBytes = limits.bodyLimitsByPath?.[path] ?? limits.bodyLimitBytes;
     const declared = request.headers.get('content-length');
+    // `request.body` is read only when it must be: the getter makes a stream of the body, and a body read
+    // through one (`request.text()` after it) costs more than Bun reading it whole.
     if (declared !== null) {
-      if (Number(declared) > bodyLimitBytes) throw tooLarge(bodyLimitBytes);
+      if (Number(declared) > bodyLimitBytes && request.body !== null) throw tooLarge(bodyLimitBytes);
       return undefined;
     }
+    if (request.body === null) return undefined;
     return measureBody(request, bodyLimitBytes);
   };
 }
