@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { refundDue } from '../../src/modules/payments/cancellations.service.ts';
 import { Refunds } from '../../src/modules/payments/refunds.model.ts';
 import { WalletEntries } from '../../src/modules/wallet/wallet.model.ts';
 import type { TestApp } from '../support/app.ts';
@@ -34,6 +35,38 @@ const cancel = (token: string, id: string, body?: Record<string, unknown>) =>
   t.call('POST', `/api/v1/appointments/${id}/cancel`, { token, ...(body ? { body } : {}) });
 const gatewayRefunded = (gatewayPaymentId: string | undefined) =>
   fake.refunds.filter((r) => r.payment_id === gatewayPaymentId).reduce((sum, r) => sum + r.amount, 0);
+
+/** What the reader finds in the mailbox once the outbox has delivered. */
+async function subjectsTo(email: string): Promise<string[]> {
+  await t.container.outboxDeliverer.settled();
+  await t.container.outboxDeliverer.deliverDue();
+  const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
+  return res.body.messages.map((m: { subject: string }) => m.subject);
+}
+
+describe('the policy', () => {
+  const policy = { fullHours: 24, latePercent: 50 };
+  const start = new Date('2030-01-10T10:00:00.000Z');
+  const before = (ms: number) => new Date(start.getTime() - ms);
+  test('exactly REFUND_FULL_HOURS before is full, a millisecond later is late, the start itself is after', () => {
+    expect(refundDue(policy, 'patient', 999, start, before(24 * HOUR))).toMatchObject({ amountPaise: 999 });
+    expect(refundDue(policy, 'patient', 999, start, before(24 * HOUR - 1))).toMatchObject({
+      amountPaise: 500,
+      rule: 'late_notice',
+    });
+    expect(refundDue(policy, 'patient', 999, start, start)).toMatchObject({
+      amountPaise: 0,
+      rule: 'after_start',
+    });
+    expect(refundDue(policy, 'doctor', 999, start, new Date(start.getTime() + HOUR)).amountPaise).toBe(999);
+    expect(
+      refundDue({ fullHours: 24, latePercent: 33 }, 'patient', 100, start, before(HOUR)).amountPaise,
+    ).toBe(33);
+    expect(
+      refundDue({ fullHours: 24, latePercent: 33 }, 'patient', 101, start, before(HOUR)).amountPaise,
+    ).toBe(34);
+  });
+});
 
 type Who = 'patient' | 'doctor' | 'admin';
 const CASES: [name: string, who: Who, before: number, percent: number, rule: string][] = [
@@ -172,6 +205,7 @@ describe('gateway refunds', () => {
       status: 'processed',
       gatewayRefundId: made[0]!.id,
     });
+    expect(await subjectsTo(c.patient.email)).toContain('Your refund is processed');
   });
 
   test('refund.failed: listed for admins, retried once, then refused', async () => {
@@ -185,6 +219,7 @@ describe('gateway refunds', () => {
     fake.payments.get(c.gatewayPaymentId!)!.amount_refunded = 0;
     fake.payments.get(c.gatewayPaymentId!)!.status = 'captured';
     expect((await deliver(t, fake.refundWebhook('refund.failed', first[0]!))).status).toBe(200);
+    expect(await subjectsTo(c.patient.email)).toContain('Your refund needs our attention');
     const admin = await createUser(t, { role: 'admin' });
     const listed = await t.call('GET', '/api/v1/admin/refunds?status=failed', { token: admin.accessToken });
     expect(listed.body.items.map((r: { id: string }) => r.id)).toContain(res.body.refund.id);
