@@ -112,7 +112,6 @@ export class CancellationsService {
     const now = this.deps.clock.now();
     const payment = await payments.findAppliedFor(appointmentId);
     const parties = await this.deps.mail.parties(existing);
-    const due = payment ? refundDue(this.deps.policy, by, payment.amountPaise, existing.startsAt, now) : null;
     const result = await this.deps.outbox.transaction(async (tx, outbox) => {
       const cancelled = await appointments
         .within(tx)
@@ -122,7 +121,9 @@ export class CancellationsService {
         throw new Error(`slot ${cancelled.slotId} is not booked by ${cancelled._id}`);
       await this.deps.reminders.drop(tx, cancelled._id);
       let refund: RefundDoc | undefined;
-      if (payment && due) {
+      if (payment) {
+        // From the cancelled document: a move that committed just before changed the start.
+        const due = refundDue(this.deps.policy, by, payment.amountPaise, cancelled.startsAt, now);
         refund = await this.refund(tx, outbox, payment, due, body.refundTo ?? 'source', now);
         if (parties)
           await outbox.enqueue(
