@@ -212,3 +212,15 @@ describe('rescheduling', () => {
     expect(await storedSlot(t, target)).toMatchObject({ status: 'booked', heldBy: booked[winner] });
   });
 });
+
+test('the OpenAPI document has the new routes, the invite as text/calendar', async () => {
+  const doc = (await t.call('GET', '/api-docs/json')).body;
+  const ics = doc.paths['/api/v1/appointments/{id}/calendar.ics'].get;
+  expect(Object.keys(ics.responses['200'].content)).toEqual(['text/calendar']);
+  expect(Object.keys(ics.responses)).toEqual(expect.arrayContaining(['200', '401', '404', '422']));
+  const reschedule = doc.paths['/api/v1/appointments/{id}/reschedule'].post;
+  expect(Object.keys(reschedule.responses)).toEqual(expect.arrayContaining(['200', '404', '409', '422']));
+  for (const path of ['/api/v1/refunds/{id}', '/api/v1/admin/refunds'])
+    expect(doc.paths[path].get).toBeDefined();
+  expect(doc.paths['/api/v1/admin/refunds/{id}/retry'].post).toBeDefined();
+});

@@ -220,6 +220,12 @@ export function appointmentsController({
           tags,
           summary: 'The appointment as a calendar invite, for its patient or its doctor',
           description: 'Same UID in every version; SEQUENCE grows with each move or cancellation.',
+          responses: {
+            200: {
+              description: 'The current invite: REQUEST, or CANCEL once cancelled',
+              content: { 'text/calendar': { schema: { type: 'string' } } },
+            },
+          },
         },
       },
     );
