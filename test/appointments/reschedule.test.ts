@@ -173,6 +173,20 @@ describe('rescheduling', () => {
     expect(res.body.error.details).toEqual({ status: 'pending_payment' });
   });
 
+  test("the doctor's fee changed since: the paid amount stands, nothing is charged or refunded", async () => {
+    const c = await confirmedAppointment(t, fake, 'razorpay', 20_000, { slots: 2 });
+    const patched = await t.call('PATCH', '/api/v1/me', {
+      token: c.doctor.accessToken,
+      body: { consultationFeePaise: 90_000 },
+    });
+    expect(patched.status).toBe(200);
+    const before = await storedPayment(t, c.paymentId);
+    const res = await reschedule(c.patient.accessToken, c.appointmentId, c.slotIds[1]!);
+    expect(res.status).toBe(200);
+    expect(res.body.appointment.feePaise).toBe(20_000);
+    expect(await storedPayment(t, c.paymentId)).toEqual(before);
+  });
+
   test('the same Idempotency-Key replays the first answer and moves once', async () => {
     const c = await confirmedAppointment(t, fake, 'wallet', 20_000, { slots: 3 });
     const headers = { 'idempotency-key': crypto.randomUUID() };
