@@ -7,6 +7,7 @@ import type { DoctorReviewService } from './modules/admin/doctor-review.service.
 import { appointmentsController } from './modules/appointments/appointments.controller.ts';
 import type { AppointmentsService } from './modules/appointments/appointments.service.ts';
 import type { PartySummaries } from './modules/appointments/party-summaries.ts';
+import type { ReschedulesService } from './modules/appointments/reschedules.service.ts';
 import type { AccountsService } from './modules/auth/accounts.service.ts';
 import { authController } from './modules/auth/auth.controller.ts';
 import { authPlugin } from './modules/auth/auth.plugin.ts';
@@ -25,6 +26,7 @@ import { idempotencyPlugin } from './modules/idempotency/idempotency.plugin.ts';
 import type { IdempotencyService } from './modules/idempotency/idempotency.service.ts';
 import { outboxController } from './modules/outbox/outbox.controller.ts';
 import type { OutboxService } from './modules/outbox/outbox.service.ts';
+import type { CancellationsService } from './modules/payments/cancellations.service.ts';
 import type { PaymentsAudit } from './modules/payments/payments.audit.ts';
 import {
   adminPaymentsController,
@@ -32,6 +34,8 @@ import {
   paymentsController,
 } from './modules/payments/payments.controller.ts';
 import type { PaymentsService } from './modules/payments/payments.service.ts';
+import { refundsController } from './modules/payments/refunds.controller.ts';
+import type { RefundsService } from './modules/payments/refunds.service.ts';
 import { reportsController } from './modules/reports/reports.controller.ts';
 import type { ReportsService } from './modules/reports/reports.service.ts';
 import { slotsController } from './modules/slots/slots.controller.ts';
@@ -87,6 +91,9 @@ export interface AppServices {
   payments: PaymentsService;
   wallet: WalletService;
   paymentsAudit: PaymentsAudit;
+  cancellations: CancellationsService;
+  reschedules: ReschedulesService;
+  refunds: RefundsService;
 }
 
 /** Upload routes (an avatar, a report file) accept a body of their file limit plus room for the other fields. */
@@ -185,6 +192,8 @@ export function createApp(services: AppServices) {
           appointmentsController({
             appointments: services.appointments,
             partySummaries: services.partySummaries,
+            cancellations: services.cancellations,
+            reschedules: services.reschedules,
             auth,
             idempotent,
           }),
@@ -201,6 +210,7 @@ export function createApp(services: AppServices) {
         .use(paymentsController({ payments: services.payments, auth, idempotent }))
         .use(walletController({ wallet: services.wallet, payments: services.payments, auth, idempotent }))
         .use(adminPaymentsController({ payments: services.payments, audit: services.paymentsAudit, auth }))
+        .use(refundsController({ refunds: services.refunds, auth }))
         .use(devPaymentsController({ payments: services.payments, gateway: services.paymentGateway })),
     );
 }

@@ -63,6 +63,12 @@ export const EnvSchema = T.Object({
   SLOT_HORIZON_DAYS: T.Integer({ minimum: 1, maximum: 730, default: 90 }),
   MAX_SLOTS_PER_REQUEST: T.Integer({ minimum: 1, maximum: 5000, default: 500 }),
   MAX_HOLDS_PER_PATIENT: T.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  // Cancellation and rescheduling of confirmed appointments (docs/appointments.md).
+  REFUND_FULL_HOURS: T.Integer({ minimum: 0, maximum: 720, default: 24 }),
+  REFUND_LATE_PERCENT: T.Integer({ minimum: 0, maximum: 100, default: 50 }),
+  RESCHEDULE_CUTOFF_HOURS: T.Integer({ minimum: 0, maximum: 720, default: 2 }),
+  MAX_RESCHEDULES: T.Integer({ minimum: 0, maximum: 100, default: 2 }),
+  REMINDER_OFFSETS_MINUTES: T.String({ pattern: '^\\d{1,5}(,\\d{1,5})*$', default: '1440,60' }),
   RATE_LIMITS_ENABLED: T.Boolean({ default: true }),
   PASSWORD_HASH_MEMORY_KIB: T.Integer({ minimum: 8, maximum: 4_194_304, default: 65_536 }),
   PASSWORD_HASH_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),

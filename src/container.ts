@@ -5,11 +5,13 @@ import type { CollectionDef } from './db/types.ts';
 import type { Purge } from './jobs/housekeeping.ts';
 import { wireAdmin } from './modules/admin/admin.wiring.ts';
 import type { DoctorReviewService } from './modules/admin/doctor-review.service.ts';
+import type { AppointmentMail } from './modules/appointments/appointment-mail.ts';
 import { Appointments } from './modules/appointments/appointments.model.ts';
 import type { AppointmentsRepository } from './modules/appointments/appointments.repository.ts';
 import type { AppointmentsService } from './modules/appointments/appointments.service.ts';
-import { wireAppointments } from './modules/appointments/appointments.wiring.ts';
+import { wireAppointments, wireReschedules } from './modules/appointments/appointments.wiring.ts';
 import type { PartySummaries } from './modules/appointments/party-summaries.ts';
+import type { ReschedulesService } from './modules/appointments/reschedules.service.ts';
 import type { AccountsService } from './modules/auth/accounts.service.ts';
 import { Otps, RefreshSuccessors, RefreshTokens, Sessions } from './modules/auth/auth.model.ts';
 import { wireAuth } from './modules/auth/auth.wiring.ts';
@@ -27,14 +29,21 @@ import type { OutboxDeliverer } from './modules/outbox/outbox.deliverer.ts';
 import { Outbox } from './modules/outbox/outbox.model.ts';
 import type { OutboxService } from './modules/outbox/outbox.service.ts';
 import { wireOutbox } from './modules/outbox/outbox.wiring.ts';
+import type { CancellationsService } from './modules/payments/cancellations.service.ts';
 import type { PaymentsAudit } from './modules/payments/payments.audit.ts';
 import { Payments, WebhookEvents } from './modules/payments/payments.model.ts';
 import type { PaymentsRepository } from './modules/payments/payments.repository.ts';
 import type { PaymentsService } from './modules/payments/payments.service.ts';
 import { wirePayments } from './modules/payments/payments.wiring.ts';
+import { Refunds } from './modules/payments/refunds.model.ts';
+import type { RefundsRepository } from './modules/payments/refunds.repository.ts';
+import type { RefundsService } from './modules/payments/refunds.service.ts';
 import { RateLimits } from './modules/rate-limits/rate-limits.model.ts';
 import type { RateLimiter } from './modules/rate-limits/rate-limits.service.ts';
 import { wireRateLimits } from './modules/rate-limits/rate-limits.wiring.ts';
+import { Reminders } from './modules/reminders/reminders.model.ts';
+import type { RemindersService } from './modules/reminders/reminders.service.ts';
+import { wireReminders } from './modules/reminders/reminders.wiring.ts';
 import { ReportChats, ReportShares, Reports } from './modules/reports/reports.model.ts';
 import type { ReportsRepository } from './modules/reports/reports.repository.ts';
 import type { ReportsService } from './modules/reports/reports.service.ts';
@@ -86,6 +95,8 @@ export const collections: CollectionDef[] = [
   WebhookEvents,
   Wallets,
   WalletEntries,
+  Refunds,
+  Reminders,
 ];
 
 /**
@@ -127,6 +138,12 @@ export interface Container {
   payments: PaymentsService;
   wallet: WalletService;
   paymentsAudit: PaymentsAudit;
+  appointmentMail: AppointmentMail;
+  reminders: RemindersService;
+  reschedules: ReschedulesService;
+  refundsRepo: RefundsRepository;
+  refunds: RefundsService;
+  cancellations: CancellationsService;
   /** Expired records the housekeeping job deletes. */
   purges: Purge[];
   /** What the container opened (the store, the outbox deliverer); `main.ts` adds the server and jobs. */
@@ -213,6 +230,14 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       rateLimiter: rateLimits.rateLimiter,
     });
     const consultations = wireConsultations(config, { ...base, ...appointments, tokens: auth.tokens });
+    const reminders = wireReminders(config, { ...base, ...appointments, outbox: outbox.outbox });
+    const reschedules = wireReschedules(config, {
+      ...base,
+      ...slots,
+      ...appointments,
+      ...reminders,
+      outbox: outbox.outbox,
+    });
     const payments = wirePayments(config, {
       ...base,
       ...providers,
@@ -220,6 +245,7 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       ...slots,
       ...appointments,
       ...outbox,
+      ...reminders,
     });
 
     return {
@@ -250,6 +276,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
         ...consultations.purges,
       ],
       ...payments,
+      ...reminders,
+      ...reschedules,
       resources,
       close: () => resources.closeAll(),
     };

@@ -139,7 +139,8 @@ function ownDetails(app: AnyElysia): Map<string, Json> {
  * adds (X-Request-Id on every answer, Retry-After, WWW-Authenticate, Idempotent-Replayed).
  */
 export function buildDocument(app: AnyElysia, base: Json, exclude: string[]): Json {
-  const generated = toOpenAPISchema(app, { paths: exclude }) as Json;
+  // A dot in a path is not a static file here (`/appointments/:id/calendar.ics`).
+  const generated = toOpenAPISchema(app, { paths: exclude, staticFile: false }) as Json;
   const paths = cleanSchema(generated.paths) as Json;
   const own = ownDetails(app);
   for (const [path, item] of Object.entries(paths)) {

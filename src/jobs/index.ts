@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { AppointmentsService } from '../modules/appointments/appointments.service.ts';
 import type { OutboxDeliverer } from '../modules/outbox/outbox.deliverer.ts';
 import type { PaymentsService } from '../modules/payments/payments.service.ts';
+import type { RemindersService } from '../modules/reminders/reminders.service.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type Purge, purgeExpiredRecords } from './housekeeping.ts';
@@ -26,6 +27,7 @@ export interface JobDeps {
   >;
   appointments: AppointmentsService;
   payments: PaymentsService;
+  reminders: RemindersService;
   outboxDeliverer: OutboxDeliverer;
   purges: Purge[];
   clock: Clock;
@@ -34,7 +36,7 @@ export interface JobDeps {
 
 /** The recurring jobs; each is a plain async function of its dependencies. */
 export function jobSpecs(deps: JobDeps): JobSpec[] {
-  const { config, appointments, payments, purges, clock, logger, outboxDeliverer } = deps;
+  const { config, appointments, payments, reminders, purges, clock, logger, outboxDeliverer } = deps;
   return [
     {
       name: 'hold-sweeper',
@@ -58,6 +60,12 @@ export function jobSpecs(deps: JobDeps): JobSpec[] {
         outboxDeliverer.wake();
         return outboxDeliverer.settled();
       },
+    },
+    {
+      // Due reminders, each claimed by one conditional write: any number of instances send it once.
+      name: 'reminders',
+      everySeconds: 60,
+      run: () => reminders.sendDue(),
     },
     {
       name: 'housekeeping',

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   DOCTOR_NOT_FOUND: { status: 404, meaning: 'No approved doctor has this id' },
   SLOT_NOT_FOUND: { status: 404, meaning: 'No such slot (of this doctor)' },
   APPOINTMENT_NOT_FOUND: { status: 404, meaning: 'No such appointment that you may see' },
+  REFUND_NOT_FOUND: { status: 404, meaning: 'No such refund that you may see' },
   PAYMENT_NOT_FOUND: { status: 404, meaning: 'No such payment (or order) that you may see' },
   OUTBOX_RECORD_NOT_FOUND: { status: 404, meaning: 'No outbox record has this id' },
   REPORT_NOT_FOUND: { status: 404, meaning: 'No such report that you may see' },
@@ -56,8 +57,13 @@ export const ERROR_CODES = {
   SLOT_NOT_FREE: { status: 409, meaning: 'The slot is held or booked and cannot be deleted' },
   APPOINTMENT_NOT_CANCELLABLE: {
     status: 409,
-    meaning: 'Only an unpaid hold can be cancelled; `details.status` is its state',
+    meaning: 'Only an unpaid hold or a confirmed appointment can be cancelled; `details.status` is its state',
   },
+  APPOINTMENT_NOT_RESCHEDULABLE: {
+    status: 409,
+    meaning: 'Not confirmed, past the cutoff or moved the most times allowed; `details.status` is its state',
+  },
+  REFUND_NOT_RETRYABLE: { status: 409, meaning: 'Only a failed refund can be retried, and only once' },
   APPOINTMENT_NOT_ACTIVE: {
     status: 409,
     meaning: 'Only a held or confirmed appointment can be used; `details.status` is its state',
@@ -100,6 +106,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_REPORT_TYPE: {
     status: 415,
     meaning: 'The report file is not a PDF, PNG, JPEG or WebP (judged by its bytes)',
+  },
+  SLOT_NOT_ELIGIBLE: {
+    status: 422,
+    meaning: 'The target slot is of another doctor, in the past, or the current one',
   },
   REPORT_EMPTY: { status: 422, meaning: 'The report file has no bytes' },
   VALIDATION_FAILED: {

@@ -171,11 +171,11 @@ describe('authorization matrix: owner patient, other patient, the doctor, anothe
     });
   });
 
-  test('POST /appointments/:id/cancel: only its patient', async () => {
+  test('POST /appointments/:id/cancel of an unpaid hold: only its patient (its doctor and admins: confirmed ones)', async () => {
     const refused = await statuses(['otherPatient', 'doctor', 'otherDoctor', 'admin', 'anonymous'], (actor) =>
       as(actor, 'POST', `/api/v1/appointments/${appointmentId}/cancel`),
     );
-    expect(refused).toEqual({ otherPatient: 404, doctor: 403, otherDoctor: 403, admin: 403, anonymous: 401 });
+    expect(refused).toEqual({ otherPatient: 404, doctor: 409, otherDoctor: 404, admin: 409, anonymous: 401 });
     expect((await storedAppointment(t, appointmentId)).status).toBe('pending_payment');
     expect((await storedSlot(t, slotIds[0]!)).status).toBe('held');
     expect((await as('owner', 'POST', `/api/v1/appointments/${appointmentId}/cancel`)).status).toBe(200);
@@ -207,7 +207,7 @@ describe('OpenAPI document', () => {
     ['post', '/api/v1/appointments', true, true, ['201', '401', '403', '404', '409', '422']],
     ['get', '/api/v1/appointments', false, true, ['200', '401', '403', '422']],
     ['get', '/api/v1/appointments/{id}', false, true, ['200', '401', '404', '422']],
-    ['post', '/api/v1/appointments/{id}/cancel', false, true, ['200', '401', '403', '404', '409', '422']],
+    ['post', '/api/v1/appointments/{id}/cancel', false, true, ['200', '401', '404', '409', '415', '422']],
   ];
 
   test.each(ROUTES)(

@@ -35,3 +35,30 @@ test.each([
   expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
 });
+
+test('cancellation, rescheduling and reminder settings have their documented defaults and bounds', () => {
+  const config = loadConfig(base);
+  expect({
+    REFUND_FULL_HOURS: config.REFUND_FULL_HOURS,
+    REFUND_LATE_PERCENT: config.REFUND_LATE_PERCENT,
+    RESCHEDULE_CUTOFF_HOURS: config.RESCHEDULE_CUTOFF_HOURS,
+    MAX_RESCHEDULES: config.MAX_RESCHEDULES,
+    REMINDER_OFFSETS_MINUTES: config.REMINDER_OFFSETS_MINUTES,
+  }).toEqual({
+    REFUND_FULL_HOURS: 24,
+    REFUND_LATE_PERCENT: 50,
+    RESCHEDULE_CUTOFF_HOURS: 2,
+    MAX_RESCHEDULES: 2,
+    REMINDER_OFFSETS_MINUTES: '1440,60',
+  });
+  expect(loadConfig({ ...base, REMINDER_OFFSETS_MINUTES: '120' }).REMINDER_OFFSETS_MINUTES).toBe('120');
+  for (const [name, value] of [
+    ['REFUND_LATE_PERCENT', '101'],
+    ['REFUND_FULL_HOURS', '-1'],
+    ['MAX_RESCHEDULES', 'many'],
+    ['REMINDER_OFFSETS_MINUTES', '1440, soon'],
+    ['REMINDER_OFFSETS_MINUTES', '60,'],
+  ] as const) {
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
+  }
+});

@@ -89,7 +89,7 @@ describe('razorpay checkout', () => {
     expect(fake.requests.some((r) => r.path === `/v1/payments/${paid.id}/capture`)).toBe(true);
   });
 
-  test('10 concurrent verifies + 5 concurrent copies of one webhook -> one confirmation, one email', async () => {
+  test('10 concurrent verifies + 5 concurrent copies of one webhook -> one confirmation, one email to each party', async () => {
     const o = await ordered();
     const paid = fake.pay(o.orderId);
     const hook = fake.webhook('payment.captured', paid);
@@ -101,7 +101,8 @@ describe('razorpay checkout', () => {
     expect(results.map((r) => r.status)).toEqual(Array(15).fill(200));
     for (const r of results.slice(0, 10)) expect(r.body.payment.status).toBe('applied');
     expect((await storedAppointment(t, o.appointmentId)).status).toBe('confirmed');
-    expect(await t.container.store.collection(Outbox).count({ kind: 'email' })).toBe(emailsBefore + 1);
+    // One confirmation each to the patient and the doctor.
+    expect(await t.container.store.collection(Outbox).count({ kind: 'email' })).toBe(emailsBefore + 2);
     expect(
       t.logger.lines.filter((l) => l.msg === 'payment applied' && l.paymentId === o.paymentId),
     ).toHaveLength(1);

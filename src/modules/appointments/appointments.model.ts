@@ -11,6 +11,10 @@ import { Text } from '../../shared/text.ts';
  *   expired         -> confirmed   a late payment whose slot could still be claimed (payments.service.ts)
  *   pending_payment -> expired     the hold lapsed: by the sweeper, or by the patient who claims the slot next
  *   pending_payment -> cancelled   the patient cancels the unpaid hold; the slot reopens at once
+ *   confirmed       -> cancelled   its patient (refund per the policy), its doctor or an admin (100%) cancels
+ *                                  it; the slot goes booked -> open in the same transaction (cancellations.service.ts)
+ *   confirmed       -> confirmed   the move: rescheduled to another open slot of the same doctor, conditional
+ *                                  on its current slot; `sequence` and `reschedules` grow by one
  * The other states are final. At most one appointment per slot is active (pending_payment or confirmed):
  * a partial unique index in the store guarantees it, on `active`, which the repository's writes keep equal
  * to "the status is active" (an equality filter works on every MongoDB-compatible server; `$in` in a
@@ -20,7 +24,7 @@ export const APPOINTMENT_STATUSES = ['pending_payment', 'confirmed', 'expired', 
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 export const APPOINTMENT_TRANSITIONS: Readonly<Record<AppointmentStatus, readonly AppointmentStatus[]>> = {
   pending_payment: ['confirmed', 'expired', 'cancelled'],
-  confirmed: [],
+  confirmed: ['confirmed', 'cancelled'],
   expired: ['confirmed'],
   cancelled: [],
 };
@@ -56,6 +60,12 @@ export const AppointmentDoc = Type.Object(
     expiredAt: Type.Optional(Type.Date()),
     cancelledAt: Type.Optional(Type.Date()),
     confirmedAt: Type.Optional(Type.Date()),
+    /** The calendar invite's SEQUENCE: 0 when booked, +1 per move or cancellation (absent reads as 0). */
+    sequence: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** How many times it was moved (absent reads as 0). */
+    reschedules: Type.Optional(Type.Integer({ minimum: 0 })),
+    cancelledBy: Type.Optional(literalUnion(['patient', 'doctor', 'admin'] as const)),
+    cancelReason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
 );
@@ -130,6 +140,8 @@ export const Appointment = t.Object(
     updatedAt: Instant,
     expiredAt: t.Optional(Instant),
     cancelledAt: t.Optional(Instant),
+    cancelledBy: t.Optional(literalUnion(['patient', 'doctor', 'admin'] as const)),
+    reschedules: t.Optional(Type.Integer({ description: 'How many times it was moved' })),
     /** Shown to the patient and admins. */
     doctor: t.Optional(DoctorSummary),
     /** Shown to the doctor and admins. */
@@ -178,4 +190,21 @@ export const toAppointment = (doc: AppointmentDoc): Appointment => ({
   updatedAt: doc.updatedAt.toISOString(),
   ...(doc.expiredAt ? { expiredAt: doc.expiredAt.toISOString() } : {}),
   ...(doc.cancelledAt ? { cancelledAt: doc.cancelledAt.toISOString() } : {}),
+  ...(doc.cancelledBy ? { cancelledBy: doc.cancelledBy } : {}),
+  ...(doc.reschedules ? { reschedules: doc.reschedules } : {}),
 });
+
+export const REFUND_DESTINATIONS = ['source', 'wallet'] as const;
+export const CancelBody = t.Object({
+  reason: t.Optional(Text({ maxLength: 500, multiline: true })),
+  refundTo: t.Optional(
+    literalUnion(REFUND_DESTINATIONS, {
+      description:
+        '`wallet`: the whole refund credited to the wallet at once; `source` (default): the paid-by-gateway part back through Razorpay',
+    }),
+  ),
+});
+export type CancelBody = Static<typeof CancelBody>;
+
+export const RescheduleBody = t.Object({ slotId: t.String({ pattern: ID_PATTERN }) });
+export type RescheduleBody = Static<typeof RescheduleBody>;

@@ -135,6 +135,55 @@ export class AppointmentsRepository {
     );
   }
 
+  /** confirmed -> cancelled by its patient, its doctor or an admin; the invite's sequence grows. */
+  cancelConfirmed(
+    id: string,
+    by: NonNullable<AppointmentDoc['cancelledBy']>,
+    reason: string | undefined,
+    sequence: number,
+    now: Date,
+  ): Promise<AppointmentDoc | null> {
+    return this.move(
+      id,
+      'confirmed',
+      'cancelled',
+      {},
+      {
+        cancelledAt: now,
+        cancelledBy: by,
+        ...(reason === undefined ? {} : { cancelReason: reason }),
+        sequence,
+        updatedAt: now,
+      },
+    );
+  }
+
+  /** The move: a confirmed appointment still on `fromSlotId` onto `slot` (`reschedules` moves before). */
+  moveToSlot(
+    id: string,
+    fromSlotId: string,
+    reschedules: number,
+    slot: { _id: string; startsAt: Date; endsAt: Date },
+    sequence: number,
+    now: Date,
+  ): Promise<AppointmentDoc | null> {
+    return this.move(
+      id,
+      'confirmed',
+      'confirmed',
+      // Each move changes the slot, so two concurrent moves of one appointment cannot both match.
+      { slotId: fromSlotId },
+      {
+        slotId: slot._id,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+        reschedules: reschedules + 1,
+        sequence,
+        updatedAt: now,
+      },
+    );
+  }
+
   /** Removes a hold that lost the per-patient limit before anyone was told of it. */
   withdraw(id: string): Promise<boolean> {
     return this.appointments.deleteOne({ _id: id, status: 'pending_payment' });

@@ -5,6 +5,7 @@ import { isMoneyEntry } from '../wallet/wallet.model.ts';
 import type { WalletRepository } from '../wallet/wallet.repository.ts';
 import type { AuditReport } from './payments.model.ts';
 import type { PaymentsRepository } from './payments.repository.ts';
+import type { RefundsRepository } from './refunds.repository.ts';
 
 type Violation = AuditReport['violations'][number];
 
@@ -18,6 +19,7 @@ export class PaymentsAudit {
     private readonly wallet: WalletRepository,
     private readonly appointments: AppointmentsRepository,
     private readonly slots: SlotsRepository,
+    private readonly refunds: RefundsRepository,
     private readonly clock: Clock,
     /** How long a lapsed hold's reservation may wait for the sweeper (one sweep period). */
     private readonly sweepSeconds: number,
@@ -92,9 +94,10 @@ export class PaymentsAudit {
           payment._id,
           `${held} paise still reserved for a ${payment.reservation ?? 'walletless'} attempt`,
         );
-      const refunded = payment.refunds.reduce((s, r) => s + r.amountPaise, 0);
+      // A late capture's refund stands for its application; a cancellation's follows it.
+      const refunded = payment.refunds.filter((r) => !r.refundId).reduce((s, r) => s + r.amountPaise, 0);
       if (payment.gatewayPaymentId) {
-        const applied = payment.status === 'applied' ? payment.gatewayPaise : 0;
+        const applied = payment.appliedAt ? payment.gatewayPaise : 0;
         if (applied + refunded !== payment.gatewayPaise)
           flag(
             'captured_is_applied_or_refunded',
@@ -103,7 +106,7 @@ export class PaymentsAudit {
             `captured ${payment.gatewayPaise}, applied ${applied} + refunded ${refunded}`,
           );
       }
-      if (payment.status === 'applied' && payment.purpose === 'appointment') {
+      if (payment.appliedAt && payment.purpose === 'appointment') {
         if (sum('debit') !== payment.walletPaise)
           flag(
             'applied_wallet_part_is_debited',
@@ -111,6 +114,8 @@ export class PaymentsAudit {
             payment._id,
             `wallet part ${payment.walletPaise}, debited ${sum('debit')}`,
           );
+      }
+      if (payment.status === 'applied' && payment.purpose === 'appointment') {
         const id = payment.appointmentId!;
         confirmedBy.set(id, (confirmedBy.get(id) ?? 0) + payment.walletPaise + payment.gatewayPaise);
       }
@@ -124,6 +129,32 @@ export class PaymentsAudit {
           'payment',
           payment._id,
           `captured ${payment.gatewayPaise}, credited ${sum('topup')}`,
+        );
+    }
+
+    const paymentsById = new Map(payments.map((p) => [p._id, p]));
+    const refunds = await this.refunds.all();
+    for (const refund of refunds) {
+      const payment = paymentsById.get(refund.paymentId);
+      const credited = (await this.wallet.entriesFor(refund.paymentId))
+        .filter((e) => e.kind === 'refund')
+        .reduce((s, e) => s + e.amountPaise, 0);
+      const requested = (payment?.refunds ?? [])
+        .filter((r) => r.refundId === refund._id)
+        .reduce((s, r) => s + r.amountPaise, 0);
+      if (
+        !payment ||
+        refund.walletPaise + refund.gatewayPaise !== refund.amountPaise ||
+        refund.amountPaise > payment.amountPaise ||
+        refund.gatewayPaise > payment.gatewayPaise ||
+        credited !== refund.walletPaise ||
+        requested !== refund.gatewayPaise
+      )
+        flag(
+          'refund_matches_its_money',
+          'refund',
+          refund._id,
+          `amount ${refund.amountPaise} = wallet ${refund.walletPaise} (credited ${credited}) + gateway ${refund.gatewayPaise} (requested ${requested}) of paid ${payment?.amountPaise ?? 'nothing'}`,
         );
     }
 

@@ -15,7 +15,9 @@ import { Wallet } from '../wallet/wallet.model.ts';
  *   created    -> failed      the gateway said the attempt failed
  *   created    -> superseded  a newer checkout for the same appointment replaced it
  *   failed | superseded -> applied | refunded   a late capture of that order (an order never moves back from paid)
- * `captured` and `partially_refunded` are reserved for the refunds issue. The wallet part of a hybrid
+ *   applied    -> refunded | partially_refunded   its appointment was cancelled and all (or part) of the
+ *                             amount refunded (a `refunds` record, refunds.model.ts)
+ * `captured` is reserved. The wallet part of a hybrid
  * attempt is reserved while `created` (`reservation: held`), and released exactly once when the attempt
  * fails, is superseded or its hold lapses, or settled into a debit when the gateway part is applied.
  */
@@ -32,7 +34,7 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   created: ['applied', 'refunded', 'failed', 'superseded'],
   captured: ['applied', 'refunded'],
-  applied: [],
+  applied: ['refunded', 'partially_refunded'],
   refunded: [],
   partially_refunded: [],
   failed: ['applied', 'refunded'],
@@ -60,6 +62,8 @@ const Refund = Type.Object(
     /** The outbox record that asks the gateway for it. */
     outboxId: Type.String(),
     requestedAt: Type.Date(),
+    /** The cancellation's refund record this gateway refund belongs to (absent for a late capture's). */
+    refundId: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );

@@ -39,6 +39,33 @@ export class PaymentsRepository {
     return this.payments.findOne({ orderId });
   }
 
+  findByGatewayPaymentId(gatewayPaymentId: string): Promise<PaymentDoc | null> {
+    return this.payments.findOne({ gatewayPaymentId });
+  }
+
+  /** The applied payment that confirmed the appointment (at most one). */
+  findAppliedFor(appointmentId: string): Promise<PaymentDoc | null> {
+    return this.payments.findOne({ appointmentId, status: 'applied' });
+  }
+
+  /** applied -> refunded | partially_refunded when its appointment is cancelled; the gateway part recorded. */
+  refundCancelled(
+    id: string,
+    status: 'refunded' | 'partially_refunded',
+    refund: PaymentDoc['refunds'][number] | null,
+    note: string,
+    now: Date,
+  ): Promise<PaymentDoc | null> {
+    moves(['applied'], status);
+    return this.payments.findOneAndUpdate(
+      { _id: id, status: 'applied' },
+      {
+        $set: { status, note, refundedAt: now, updatedAt: now },
+        ...(refund ? { $push: { refunds: refund } } : {}),
+      },
+    );
+  }
+
   findByIdempotencyKey(userId: string, key: string): Promise<PaymentDoc | null> {
     return this.payments.findOne({ userId, idempotencyKey: key });
   }

@@ -8,16 +8,16 @@ import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { AppointmentMail } from '../appointments/appointment-mail.ts';
 import { type AppointmentDoc, isLapsedHold } from '../appointments/appointments.model.ts';
 import type { AppointmentsRepository } from '../appointments/appointments.repository.ts';
-import { appointmentBookedEmail } from '../email-templates/appointment-booked.ts';
 import { paymentRefundedEmail } from '../email-templates/payment-refunded.ts';
 import { emailDraft } from '../outbox/handlers/email.ts';
 import { razorpayRefundDraft } from '../outbox/handlers/razorpay-refund.ts';
 import type { OutboxDraft } from '../outbox/outbox.model.ts';
 import type { OutboxService } from '../outbox/outbox.service.ts';
 import type { SlotsRepository } from '../slots/slots.repository.ts';
-import type { Role, UserDoc } from '../users/users.model.ts';
+import type { Role } from '../users/users.model.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import type { WalletDoc } from '../wallet/wallet.model.ts';
 import type { WalletRepository } from '../wallet/wallet.repository.ts';
@@ -47,10 +47,6 @@ import type { PaymentsRepository } from './payments.repository.ts';
 export interface PaymentRules {
   /** `WALLET_TOPUP_MAX_PAISE`. */
   topupMaxPaise: number;
-  /** The zone for email times when the reader chose none. */
-  defaultTimeZone: string;
-  /** `EMAIL_FROM`: the organizer of calendar invites. */
-  emailFrom: string;
   /** A gateway attempt still waiting this long is asked about at the gateway. */
   reconcileAfterSeconds: number;
 }
@@ -67,6 +63,11 @@ export interface PaymentsDeps {
   clock: Clock;
   logger: Logger;
   rules: PaymentRules;
+  /** Razorpay's `refund.*` webhook events, for the cancellations' refund records. */
+  mail: AppointmentMail;
+  /** Armed in the confirmation's transaction. */
+  reminders: { arm(tx: Store, appointment: AppointmentDoc): Promise<void> };
+  refundEvents?: { onGatewayEvent(event: string, entity: Record<string, unknown>): Promise<boolean> };
 }
 
 export interface Viewer {
@@ -93,13 +94,6 @@ const isUnpaid = (status: PaymentStatus): boolean =>
 const RECONCILE_BATCH = 100;
 const RECONCILE_HORIZON_MS = 2 * 86_400_000;
 const SWEEP_BATCH = 200;
-
-const parseFrom = (from: string): { name: string; email: string } => {
-  const match = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(from);
-  return match
-    ? { name: match[1] || 'HealthVision', email: match[2]! }
-    : { name: 'HealthVision', email: from.trim() };
-};
 
 /**
  * Paying for a held appointment (wallet, Razorpay, or both) and topping up the wallet. Every path ends
@@ -299,7 +293,7 @@ export class PaymentsService {
           updatedAt: now,
           appliedAt: now,
         });
-        if (email) await outbox.enqueue(email(payment));
+        if (email) for (const draft of email(payment)) await outbox.enqueue(draft);
         return { payment, appointment: confirmed };
       });
       this.deps.logger.info('appointment paid', {
@@ -332,6 +326,7 @@ export class PaymentsService {
       throw new NotApplicable('the slot was taken by someone else after your hold lapsed');
     const confirmed = await appointments.confirm(appointment._id, now, late);
     if (!confirmed) throw new NotApplicable('the appointment can no longer be confirmed');
+    await this.deps.reminders.arm(tx, confirmed);
     return confirmed;
   }
 
@@ -384,7 +379,13 @@ export class PaymentsService {
     if (!signature || !this.deps.gateway.isWebhookSignatureValid(rawBody, signature))
       throw invalidSignature();
     if (eventId && (await this.deps.payments.seenEvent(eventId))) return 'duplicate';
-    let event: { event?: string; payload?: { payment?: { entity?: { id?: string; order_id?: string } } } };
+    let event: {
+      event?: string;
+      payload?: {
+        payment?: { entity?: { id?: string; order_id?: string } };
+        refund?: { entity?: Record<string, unknown> };
+      };
+    };
     try {
       event = JSON.parse(rawBody);
     } catch {
@@ -393,7 +394,10 @@ export class PaymentsService {
     const entity = event.payload?.payment?.entity;
     const payment = entity?.order_id ? await this.deps.payments.findByOrderId(entity.order_id) : null;
     let outcome: WebhookOutcome = 'ignored';
-    if (payment && entity?.id) {
+    const refundEntity = event.payload?.refund?.entity;
+    if (refundEntity && this.deps.refundEvents) {
+      if (await this.deps.refundEvents.onGatewayEvent(String(event.event), refundEntity)) outcome = 'handled';
+    } else if (payment && entity?.id) {
       if (event.event === 'payment.captured' || event.event === 'order.paid') {
         try {
           await this.settle(payment, entity.id);
@@ -483,7 +487,7 @@ export class PaymentsService {
           payment.status === 'created' && !isLapsedHold(current, now) && current.status === 'pending_payment';
         await this.confirmBooking(tx, current, now, !onTime);
         await this.supersedeOthers(tx, current._id, payment._id, now);
-        if (email) await outbox.enqueue(email(applied));
+        if (email) for (const draft of email(applied)) await outbox.enqueue(draft);
         return applied;
       });
       if (!applied) return (await this.deps.payments.findById(payment._id)) ?? payment;
@@ -549,35 +553,17 @@ export class PaymentsService {
     }
   }
 
-  /** The confirmation email for the patient, made from what is read before the transaction. */
+  /** The confirmation emails (patient and doctor, with the invite), made from what is read before the transaction. */
   private async bookedEmailFor(
     appointment: AppointmentDoc,
-  ): Promise<((payment: PaymentDoc) => OutboxDraft) | null> {
-    const [patient, doctor] = await Promise.all([
-      this.deps.users.findById(appointment.patientId),
-      this.deps.users.findById(appointment.doctorId),
-    ]);
-    if (!patient || !doctor) return null;
+  ): Promise<((payment: PaymentDoc) => OutboxDraft[]) | null> {
+    const parties = await this.deps.mail.parties(appointment);
+    if (!parties) return null;
     return (payment) =>
-      emailDraft(
-        appointmentBookedEmail({
-          reader: { name: patient.name, email: patient.email, timeZone: this.zoneOf(patient) },
-          counterpart: { name: doctor.name, email: doctor.email },
-          organizer: parseFrom(this.deps.rules.emailFrom),
-          appointment: {
-            id: appointment._id,
-            startsAt: appointment.startsAt,
-            endsAt: appointment.endsAt,
-            sequence: 0,
-          },
-          at: this.now(),
-          payment: { amountPaise: payment.amountPaise, receiptId: payment._id },
-        }),
-      );
-  }
-
-  private zoneOf(user: UserDoc): string {
-    return user.timezone ?? this.deps.rules.defaultTimeZone;
+      this.deps.mail.booked(parties, appointment, this.now(), {
+        amountPaise: payment.amountPaise,
+        receiptId: payment._id,
+      });
   }
 
   async present(payment: PaymentDoc): Promise<Settled> {

@@ -11,14 +11,15 @@ import { literalUnion } from '../../shared/literal-union.ts';
  *   held   -> open    its appointment is cancelled or expires, and the slot is still held by that appointment
  *   held   -> booked  payment confirms the appointment
  *   open   -> booked  a late payment claims its slot again (the hold had lapsed, nobody took the slot)
- * `booked` is final. A held slot whose hold has lapsed is bookable at once, before any job runs.
+ *   booked -> open    its confirmed appointment is cancelled or moved away, only by that appointment
+ *   open   -> booked  a confirmed appointment is moved here (the same transaction reopens its old slot) A held slot whose hold has lapsed is bookable at once, before any job runs.
  */
 export const SLOT_STATUSES = ['open', 'held', 'booked'] as const;
 export type SlotStatus = (typeof SLOT_STATUSES)[number];
 export const SLOT_TRANSITIONS: Readonly<Record<SlotStatus, readonly SlotStatus[]>> = {
   open: ['held', 'booked'],
   held: ['held', 'open', 'booked'],
-  booked: [],
+  booked: ['open'],
 };
 export const canSlotMove = (from: SlotStatus, to: SlotStatus): boolean => SLOT_TRANSITIONS[from].includes(to);
 

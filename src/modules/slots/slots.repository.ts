@@ -128,6 +128,24 @@ export class SlotsRepository {
     );
   }
 
+  /** booked -> open, only while the slot is booked by this appointment (its cancellation or move). */
+  reopen(slotId: string, appointmentId: string, now: Date): Promise<boolean> {
+    moves(['booked'], 'open');
+    return this.slots.updateOne(
+      { _id: slotId, status: 'booked', heldBy: appointmentId },
+      { $set: { status: 'open', updatedAt: now }, $unset: { heldBy: true, holdExpiresAt: true } },
+    );
+  }
+
+  /** A future slot, open or held by a lapsed hold, -> booked for the appointment moved onto it. */
+  bookForMove(slotId: string, doctorId: string, appointmentId: string, now: Date): Promise<SlotDoc | null> {
+    moves(['open', 'held'], 'booked');
+    return this.slots.findOneAndUpdate(
+      { _id: slotId, doctorId, startsAt: { $gt: now }, ...claimable(now) },
+      { $set: { status: 'booked', heldBy: appointmentId, updatedAt: now }, $unset: { holdExpiresAt: true } },
+    );
+  }
+
   /** Every slot that is held or booked, for the payments audit. */
   findTaken(): Promise<SlotDoc[]> {
     return this.slots.findAll({ status: { $in: ['held', 'booked'] } });

@@ -49,7 +49,7 @@ export interface FakeRefund {
   currency: string;
   payment_id: string;
   receipt: string | null;
-  status: 'processed';
+  status: 'processed' | 'failed';
   created_at: number;
 }
 
@@ -75,6 +75,11 @@ export interface RazorpayFake {
   webhook(
     event: 'payment.captured' | 'order.paid' | 'payment.failed',
     payment: FakePayment,
+  ): { body: string; headers: Record<string, string> };
+  /** A `refund.processed` / `refund.failed` delivery about one of the refunds made here. */
+  refundWebhook(
+    event: 'refund.processed' | 'refund.failed',
+    refund: FakeRefund,
   ): { body: string; headers: Record<string, string> };
   /** Every request fails with 503 (or the connection is refused with `refuse`) until `recover()`. */
   goDown(): void;
@@ -268,6 +273,27 @@ export function startRazorpayFake(): RazorpayFake {
         event === 'order.paid'
           ? { payment: { entity: { ...payment } }, order: { entity: { ...order } } }
           : { payment: { entity: { ...payment } } };
+      const body = JSON.stringify({
+        entity: 'event',
+        account_id: 'acc_fake',
+        event,
+        contains: Object.keys(payload),
+        payload,
+        created_at: seconds(),
+      });
+      return {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-razorpay-signature': hmac(webhookSecret, body),
+          'x-razorpay-event-id': rand('evt'),
+        },
+      };
+    },
+    refundWebhook(event, refund) {
+      const payment = payments.get(refund.payment_id)!;
+      const status = event === 'refund.processed' ? 'processed' : 'failed';
+      const payload = { refund: { entity: { ...refund, status } }, payment: { entity: { ...payment } } };
       const body = JSON.stringify({
         entity: 'event',
         account_id: 'acc_fake',

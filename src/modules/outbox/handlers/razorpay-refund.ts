@@ -8,6 +8,8 @@ export const RazorpayRefundPayload = Type.Object(
     paymentId: Type.String(),
     gatewayPaymentId: Type.String(),
     amountPaise: Type.Integer({ minimum: 1 }),
+    /** A cancellation's refund record (absent for a late capture's refund). */
+    refundId: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
