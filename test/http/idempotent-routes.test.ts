@@ -15,7 +15,7 @@ import { type CreatedUser, createUser } from '../support/factories.ts';
 let t: TestApp;
 let app: { handle(request: Request): Promise<Response> };
 let patient: CreatedUser;
-const runs = { charge: 0, refuse: 0, fail: 0 };
+const runs = { charge: 0, refuse: 0, fail: 0, move: 0 };
 let failNext = true;
 
 beforeAll(async () => {
@@ -36,6 +36,20 @@ beforeAll(async () => {
         idempotent: 'POST /test/charge',
         headers: IdempotencyHeaders,
         body: types.Object({ amountPaise: types.Integer() }),
+      },
+    )
+    .post(
+      '/items/:id/move',
+      ({ params, body }) => {
+        runs.move++;
+        return { moved: params.id, to: body.to };
+      },
+      {
+        auth: true,
+        idempotent: 'POST /test/items/:id/move',
+        headers: IdempotencyHeaders,
+        params: types.Object({ id: types.String() }),
+        body: types.Object({ to: types.String() }),
       },
     )
     .post(
@@ -143,4 +157,16 @@ test('a handler that throws frees the key before its error is answered; the retr
   const replay = await post('/test/fail', key);
   expect(replay.headers.get('idempotent-replayed')).toBe('true');
   expect(runs.fail).toBe(2);
+});
+
+test('the path is part of the request: one key with the same body on another item is a reuse, not a replay', async () => {
+  const key = newKey();
+  const first = await post('/test/items/a/move', key, { to: 'slot-1' });
+  expect([first.status, first.body]).toEqual([200, { moved: 'a', to: 'slot-1' }]);
+  const replay = await post('/test/items/a/move', key, { to: 'slot-1' });
+  expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  const before = runs.move;
+  const other = await post('/test/items/b/move', key, { to: 'slot-1' });
+  expect([other.status, other.body.error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+  expect(runs.move).toBe(before);
 });

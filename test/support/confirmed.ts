@@ -1,6 +1,5 @@
 import { expect } from 'bun:test';
 import type { TestApp } from './app.ts';
-import { hold } from './booking.ts';
 import { type CreatedUser, createUser } from './factories.ts';
 import type { RazorpayFake } from './fakes/razorpay.ts';
 import { checkout, fundWallet, type HeldAppointment, heldAppointment, verify } from './payments.ts';

@@ -27,7 +27,10 @@ export function idempotencyPlugin(idempotency: IdempotencyService) {
         if (key === undefined) return;
         const user = (context as { user?: { id: string } }).user;
         if (!user) throw new Error(`${scope}: an idempotent route needs { auth }`);
-        const begun = await idempotency.begin({ userId: user.id, key, scope }, context.body);
+        // The path is part of the request: one key on /appointments/A and /appointments/B is a reuse.
+        const params = context.params as Record<string, string> | undefined;
+        const request = params && Object.keys(params).length ? { params, body: context.body } : context.body;
+        const begun = await idempotency.begin({ userId: user.id, key, scope }, request);
         if ('replay' in begun) {
           context.set.headers['idempotent-replayed'] = 'true';
           return context.status(begun.replay.status, begun.replay.body);
