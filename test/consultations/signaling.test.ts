@@ -49,8 +49,10 @@ describe('GET /ws/signaling refuses before any upgrade', () => {
     expect([forged.status, errorOf(forged.body).code]).toEqual([401, 'INVALID_TICKET']);
 
     const ticket = await newTicket(t, call.patient, call.appointmentId);
-    const first = await rawUpgrade(port, `/ws/signaling?ticket=${ticket}`);
+    const first = await rawUpgrade(port, `/ws/signaling?ticket=${ticket}`, { 'x-request-id': 'upgrade-1' });
     expect(first.status).toBe(101);
+    // The 101 carries the request id like every other answer.
+    expect(first.head.toLowerCase()).toContain('x-request-id: upgrade-1');
     const reused = await rawUpgrade(port, `/ws/signaling?ticket=${ticket}`);
     expect([reused.status, errorOf(reused.body).code]).toEqual([401, 'INVALID_TICKET']);
     expect(t.container.signalingHub.size).toBe(1);
@@ -199,6 +201,11 @@ describe('rooms', () => {
     expect(await patient.client.next()).toMatchObject({ type: 'error', code: 'UNKNOWN_TYPE' });
     patient.client.send({ type: 'offer' });
     expect(await patient.client.next()).toMatchObject({ type: 'error', code: 'MALFORMED_MESSAGE' });
+    // JSON that is not an object, and an ICE candidate that is not an RTCIceCandidateInit, are malformed too.
+    for (const frame of ['null', '[1,2]', '"str"', '{"type":"ice","candidate":"x"}']) {
+      patient.client.send(frame);
+      expect(await patient.client.next()).toMatchObject({ type: 'error', code: 'MALFORMED_MESSAGE' });
+    }
     patient.client.send({ type: 'offer', sdp: 'still here' });
     expect(await doctor.client.next()).toEqual({ type: 'offer', sdp: 'still here', from: 'patient' });
   });

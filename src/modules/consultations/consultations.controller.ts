@@ -101,7 +101,7 @@ export function signalingController({
 }) {
   return new Elysia({ name: 'signaling-controller' }).get(
     SIGNALING_PATH,
-    async ({ request, query, server }) => {
+    async ({ request, query, server, set }) => {
       if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !server) {
         throw new AppError(400, 'WEBSOCKET_EXPECTED', 'Open this address as a WebSocket');
       }
@@ -117,7 +117,13 @@ export function signalingController({
           'INVALID_TICKET',
         );
       }
-      if (!server.upgrade(request, { data: hub.socketData(claims, server) })) {
+      // The 101 carries the request id like every other answer.
+      const requestId = String(set.headers['x-request-id'] ?? '');
+      const upgraded = server.upgrade(request, {
+        data: hub.socketData(claims, server),
+        ...(requestId ? { headers: { 'x-request-id': requestId } } : {}),
+      });
+      if (!upgraded) {
         throw new AppError(400, 'WEBSOCKET_EXPECTED', 'Open this address as a WebSocket');
       }
       return undefined;

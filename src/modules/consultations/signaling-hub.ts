@@ -26,7 +26,15 @@ const ClientMessage = TypeCompiler.Compile(
   Type.Union([
     Type.Object({ type: Type.Literal('offer'), sdp: Type.String(), ...Room }),
     Type.Object({ type: Type.Literal('answer'), sdp: Type.String(), ...Room }),
-    Type.Object({ type: Type.Literal('ice'), candidate: Type.Unknown(), ...Room }),
+    Type.Object({
+      type: Type.Literal('ice'),
+      // An RTCIceCandidateInit (what `event.candidate.toJSON()` gives), or null for the end of candidates.
+      candidate: Type.Union([
+        Type.Object({ candidate: Type.String({ maxLength: 4096 }) }, { additionalProperties: true }),
+        Type.Null(),
+      ]),
+      ...Room,
+    }),
     Type.Object({ type: Type.Literal('leave'), ...Room }),
     Type.Object({ type: Type.Literal('ping'), ...Room }),
   ]),
@@ -228,8 +236,12 @@ export class SignalingHub {
       ws.send(errorFrame('MALFORMED_MESSAGE', 'A frame must be a JSON object { type, ... }'));
       return;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      ws.send(errorFrame('MALFORMED_MESSAGE', 'A frame must be a JSON object { type, ... }'));
+      return;
+    }
     if (!ClientMessage.Check(parsed)) {
-      const type = (parsed as { type?: unknown } | null)?.type;
+      const type = (parsed as { type?: unknown }).type;
       ws.send(
         typeof type === 'string' && KNOWN_TYPES.has(type)
           ? errorFrame('MALFORMED_MESSAGE', `A ${type} frame is missing a field or has a wrong one`)
