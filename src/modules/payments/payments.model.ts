@@ -90,6 +90,11 @@ export const PaymentDoc = Type.Object(
     /** The checkout's Idempotency-Key, so a retry after an unreachable gateway reuses this attempt. */
     idempotencyKey: Type.Optional(Type.String()),
     refunds: Type.Array(Refund),
+    /**
+     * Set on the record of an extra capture: a second gateway payment on the order of this attempt id,
+     * which was already paid; such a record is born `refunded` in full.
+     */
+    captureOf: Type.Optional(Type.String()),
     /** Why a late capture was refunded or a wallet part released, for the receipt. */
     note: Type.Optional(Type.String()),
     createdAt: Type.Date(),
@@ -188,7 +193,10 @@ export const CheckoutBody = t.Object({
   appointmentId: t.String({ pattern: ID_PATTERN }),
   method: literalUnion(PAYMENT_METHODS),
   walletPaise: t.Optional(
-    Type.Integer({ minimum: 0, description: 'Hybrid only: the wallet part, in paise' }),
+    Type.Integer({
+      minimum: 1,
+      description: `Hybrid only: the wallet part, in paise, from 1 to the fee less ${GATEWAY_MIN_PAISE} (Razorpay's smallest order, left to the gateway); defaults to as much as the wallet covers`,
+    }),
   ),
 });
 export type CheckoutBody = Static<typeof CheckoutBody>;
