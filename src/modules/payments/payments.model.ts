@@ -13,10 +13,11 @@ import { Wallet } from '../wallet/wallet.model.ts';
  *   created    -> refunded    captured too late (hold lapsed, slot taken, appointment already paid): the
  *                             whole gateway amount is refunded through the outbox
  *   created    -> failed      the gateway said the attempt failed
- *   created    -> superseded  a newer checkout for the same appointment replaced it
+ *   created    -> superseded  a newer checkout for the same appointment replaced it, or the hold was cancelled
  *   failed | superseded -> applied | refunded   a late capture of that order (an order never moves back from paid)
  *   applied    -> refunded | partially_refunded   its appointment was cancelled and all (or part) of the
  *                             amount refunded (a `refunds` record, refunds.model.ts)
+ * A second capture of an order already paid is its own payment (`captureOf`), born `refunded` in full.
  * `captured` is reserved. The wallet part of a hybrid
  * attempt is reserved while `created` (`reservation: held`), and released exactly once when the attempt
  * fails, is superseded or its hold lapses, or settled into a debit when the gateway part is applied.

@@ -330,6 +330,14 @@ export class PaymentsService {
     return confirmed;
   }
 
+  /**
+   * A cancelled hold's unpaid attempts: superseded and their reservations released, in the cancellation's
+   * transaction (a capture arriving later finds the appointment cancelled and is refunded).
+   */
+  closeAttempts(tx: Store, appointmentId: string, now: Date): Promise<void> {
+    return this.supersedeOthers(tx, appointmentId, '', now);
+  }
+
   /** Earlier unpaid attempts for the appointment are superseded, their reservations released. */
   private async supersedeOthers(
     tx: Store,
