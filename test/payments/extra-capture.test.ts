@@ -131,6 +131,24 @@ describe('a second capture of an order already paid', () => {
     expect(await refundsInOutbox(attempt.gatewayPaymentId!)).toBe(0);
   });
 
+  test('reconciliation alone: of two captures on a waiting order, one applied and the other refunded once', async () => {
+    const held = await heldAppointment(t, 20_000);
+    const res = await checkout(t, held.patient, { appointmentId: held.appointmentId, method: 'razorpay' });
+    const orderId = res.body.order.id as string;
+    const a = fake.pay(orderId);
+    const b = fake.pay(orderId);
+    t.clock.advance(4 * 60_000);
+    await t.container.payments.reconcile();
+    await t.container.payments.reconcile();
+    const attempt = await storedPayment(t, res.body.payment.id);
+    expect(attempt.status).toBe('applied');
+    const extra = attempt.gatewayPaymentId === a.id ? b : a;
+    expect(await recordsOf(extra.id)).toEqual([
+      expect.objectContaining({ captureOf: attempt._id, status: 'refunded', gatewayPaise: 20_000 }),
+    ]);
+    expect(await refundsInOutbox(extra.id)).toBe(1);
+  });
+
   test('the audit flags an extra-capture record without its refund', async () => {
     const held = await heldAppointment(t, 20_000);
     const res = await checkout(t, held.patient, { appointmentId: held.appointmentId, method: 'razorpay' });

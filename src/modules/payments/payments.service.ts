@@ -707,10 +707,14 @@ export class PaymentsService {
       result.checked++;
       try {
         const found = await this.deps.gateway.paymentsOfOrder(payment.orderId!);
-        const paid = found.find((p) => p.status === 'captured' || p.status === 'authorized');
+        const [paid, ...others] = found.filter((p) => p.status === 'captured' || p.status === 'authorized');
         if (paid) {
           const settled = await this.settle(payment, paid.id);
           if (!isUnpaid(settled.status)) result.settled++;
+          // Any other capture of the order is extra once the first is recorded: refunded.
+          for (const other of others)
+            if (other.status === 'captured' && !isUnpaid(settled.status))
+              await this.settle(settled, other.id);
         }
       } catch (error) {
         this.deps.logger.warn('reconciliation of a payment failed', {
