@@ -221,4 +221,11 @@ describe('the document is a contract a client can be generated from', () => {
     const limit = doc.paths['/api/v1/doctors'].get.parameters.find((p: Json) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
   });
+
+  test("the checkout's walletPaise says what the server accepts: at least 1, at most the fee less 100", async () => {
+    const body = doc.paths['/api/v1/payments/checkout'].post.requestBody.content['application/json'].schema;
+    const walletPaise = body.properties.walletPaise;
+    expect(walletPaise).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(walletPaise.description).toContain('fee less 100');
+  });
 });

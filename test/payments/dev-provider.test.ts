@@ -76,6 +76,32 @@ describe('the dev payment provider', () => {
     expect(await storedWallet(t, patient.user.id)).toMatchObject({ reservedPaise: 0, availablePaise: 5_000 });
   });
 
+  test('a top-up order paid twice: credited once, the second capture recorded refunded once', async () => {
+    const patient = await createUser(t, { role: 'patient' });
+    const topup = await t.call('POST', '/api/v1/wallet/topup', {
+      token: patient.accessToken,
+      body: { amountPaise: 7_000 },
+    });
+    const first = await pay(topup.body.order.id, { outcome: 'success' });
+    const second = await pay(topup.body.order.id, { outcome: 'success' });
+    expect(second.body.razorpay_payment_id).not.toBe(first.body.razorpay_payment_id);
+    expect(await storedWallet(t, patient.user.id)).toMatchObject({
+      balancePaise: 7_000,
+      availablePaise: 7_000,
+    });
+    const verified = await verify(t, patient, second.body);
+    expect(verified.status).toBe(200);
+    expect(verified.body.payment).toMatchObject({
+      status: 'refunded',
+      gatewayPaymentId: second.body.razorpay_payment_id,
+      refunds: [expect.objectContaining({ amountPaise: 7_000 })],
+    });
+    expect((await verify(t, patient, first.body)).body.payment).toMatchObject({
+      id: topup.body.payment.id,
+      status: 'applied',
+    });
+  });
+
   test('an unknown order -> 404', async () => {
     expect((await pay('order_nope', { outcome: 'success' })).status).toBe(404);
   });

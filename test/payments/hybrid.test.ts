@@ -46,6 +46,46 @@ async function hybridOrder(feePaise: number, walletPaise: number, body: Record<s
   return { ...held, paymentId: res.body.payment.id as string, orderId: res.body.order.id as string, res };
 }
 
+describe('cancelling a hold with a live hybrid attempt', () => {
+  test('the reservation is released with the cancel, the attempt superseded; a later capture is refunded', async () => {
+    const o = await hybridOrder(50_000, 30_000);
+    expect(await storedWallet(t, o.patient.user.id)).toMatchObject({
+      reservedPaise: 30_000,
+      availablePaise: 0,
+    });
+    const res = await t.call('POST', `/api/v1/appointments/${o.appointmentId}/cancel`, {
+      token: o.patient.accessToken,
+    });
+    expect([res.status, res.body.appointment.status]).toEqual([200, 'cancelled']);
+    const wallet = await t.call('GET', '/api/v1/wallet', { token: o.patient.accessToken });
+    expect(wallet.body.wallet).toMatchObject({
+      balancePaise: 30_000,
+      reservedPaise: 0,
+      availablePaise: 30_000,
+    });
+    expect(await storedPayment(t, o.paymentId)).toMatchObject({
+      status: 'superseded',
+      reservation: 'released',
+    });
+    expect((await entriesOf(o.paymentId)).map((e) => [e.kind, e.amountPaise])).toEqual([
+      ['reserve', 30_000],
+      ['release', -30_000],
+    ]);
+
+    // The patient still pays the order afterwards: the gateway part goes back, the wallet is not touched.
+    const paid = fake.pay(o.orderId);
+    const late = await verify(t, o.patient, fake.checkoutFields(paid));
+    expect([late.status, late.body.payment.status]).toEqual([200, 'refunded']);
+    expect(late.body.payment.refunds).toEqual([expect.objectContaining({ amountPaise: 20_000 })]);
+    expect(await storedWallet(t, o.patient.user.id)).toMatchObject({
+      balancePaise: 30_000,
+      availablePaise: 30_000,
+    });
+    expect((await storedAppointment(t, o.appointmentId)).status).toBe('cancelled');
+    expect((await entriesOf(o.paymentId)).map((e) => e.kind)).toEqual(['reserve', 'release']);
+  });
+});
+
 describe('hybrid checkout', () => {
   test('the wallet part defaults to what the wallet covers, leaving 100 paise to the gateway; it is reserved', async () => {
     const o = await hybridOrder(50_000, 80_000);

@@ -176,6 +176,23 @@ describe('razorpay checkout', () => {
     expect((await deliver(t, other)).body.status).toBe('ignored');
   });
 
+  test('a validly signed body of null, a number, a string or an array -> 200 ignored', async () => {
+    const hmac = (body: string) =>
+      new Bun.CryptoHasher('sha256', fake.webhookSecret).update(body).digest('hex');
+    for (const body of ['null', '42', '"payment.captured"', '[]', '[{"event":"order.paid"}]']) {
+      const eventId = `evt_${crypto.randomUUID()}`;
+      const hook = await deliver(t, {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-razorpay-signature': hmac(body),
+          'x-razorpay-event-id': eventId,
+        },
+      });
+      expect([hook.status, hook.body]).toEqual([200, { status: 'ignored' }]);
+    }
+  });
+
   test('a captured payment of another amount is never applied: verify 409, the webhook 200 and nothing changes', async () => {
     const o = await ordered();
     const paid = fake.pay(o.orderId);

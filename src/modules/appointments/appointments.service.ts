@@ -120,11 +120,25 @@ export class AppointmentsService {
   }
 
   /** pending_payment -> cancelled by its patient; the slot reopens at once. */
-  async cancel(patientId: string, appointmentId: string): Promise<AppointmentDoc> {
+  /**
+   * The patient cancels the unpaid hold: the appointment and the slot, and whatever `alsoInTx` does (the
+   * payment attempts' wallet reservations released), in one transaction.
+   */
+  async cancel(
+    patientId: string,
+    appointmentId: string,
+    alsoInTx?: (tx: Store, cancelled: AppointmentDoc, now: Date) => Promise<void>,
+  ): Promise<AppointmentDoc> {
     const existing = await this.appointments.findById(appointmentId);
     if (!existing || existing.patientId !== patientId) throw this.notFound();
     const now = this.clock.now();
-    const cancelled = await this.appointments.cancel(appointmentId, patientId, now);
+    const cancelled = await this.store.transaction(async (tx) => {
+      const cancelled = await this.appointments.within(tx).cancel(appointmentId, patientId, now);
+      if (!cancelled) return null;
+      await this.slots.within(tx).release(cancelled.slotId, cancelled._id, now);
+      await alsoInTx?.(tx, cancelled, now);
+      return cancelled;
+    });
     if (!cancelled && isLapsedHold(existing, now)) {
       // The hold lapsed before the sweeper saw it: it is expired, not cancellable.
       if (await this.expire(appointmentId, now, 'cancel'))
@@ -138,7 +152,6 @@ export class AppointmentsService {
         { status: current.status },
       );
     }
-    await this.slots.release(cancelled.slotId, cancelled._id, now);
     this.logger.info('hold cancelled', { appointmentId, slotId: cancelled.slotId });
     return cancelled;
   }

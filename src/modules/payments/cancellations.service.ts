@@ -76,6 +76,8 @@ export class CancellationsService {
     private readonly deps: {
       outbox: OutboxService;
       holds: AppointmentsService;
+      /** Supersedes a hold's unpaid attempts and releases their reservations, in the caller's transaction. */
+      attempts: { closeAttempts(tx: Store, appointmentId: string, now: Date): Promise<void> };
       appointments: AppointmentsRepository;
       slots: SlotsRepository;
       payments: PaymentsRepository;
@@ -106,7 +108,11 @@ export class CancellationsService {
             : null;
     if (!existing || !by) throw new NotFoundError('No such appointment', 'APPOINTMENT_NOT_FOUND');
     if (existing.status === 'pending_payment' && by === 'patient')
-      return { appointment: await this.deps.holds.cancel(viewer.id, appointmentId) };
+      return {
+        appointment: await this.deps.holds.cancel(viewer.id, appointmentId, (tx, cancelled, now) =>
+          this.deps.attempts.closeAttempts(tx, cancelled._id, now),
+        ),
+      };
     if (existing.status !== 'confirmed') throw notCancellable(existing.status);
 
     const now = this.deps.clock.now();

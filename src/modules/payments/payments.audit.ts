@@ -64,6 +64,7 @@ export class PaymentsAudit {
     }
 
     const payments = await this.payments.all();
+    const paymentsById = new Map(payments.map((p) => [p._id, p]));
     const confirmedBy = new Map<string, number>();
     for (const payment of payments) {
       const entries = await this.wallet.entriesFor(payment._id);
@@ -106,6 +107,22 @@ export class PaymentsAudit {
             `captured ${payment.gatewayPaise}, applied ${applied} + refunded ${refunded}`,
           );
       }
+      if (payment.captureOf) {
+        const attempt = paymentsById.get(payment.captureOf);
+        if (
+          payment.status !== 'refunded' ||
+          refunded !== payment.gatewayPaise ||
+          !attempt?.gatewayPaymentId ||
+          attempt.gatewayPaymentId === payment.gatewayPaymentId ||
+          attempt.orderId === undefined
+        )
+          flag(
+            'extra_capture_is_refunded',
+            'payment',
+            payment._id,
+            `${payment.status} extra capture of ${payment.captureOf}: captured ${payment.gatewayPaise}, refunded ${refunded}`,
+          );
+      }
       if (payment.appliedAt && payment.purpose === 'appointment') {
         if (sum('debit') !== payment.walletPaise)
           flag(
@@ -132,7 +149,6 @@ export class PaymentsAudit {
         );
     }
 
-    const paymentsById = new Map(payments.map((p) => [p._id, p]));
     const refunds = await this.refunds.all();
     for (const refund of refunds) {
       const payment = paymentsById.get(refund.paymentId);

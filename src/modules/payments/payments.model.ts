@@ -13,10 +13,11 @@ import { Wallet } from '../wallet/wallet.model.ts';
  *   created    -> refunded    captured too late (hold lapsed, slot taken, appointment already paid): the
  *                             whole gateway amount is refunded through the outbox
  *   created    -> failed      the gateway said the attempt failed
- *   created    -> superseded  a newer checkout for the same appointment replaced it
+ *   created    -> superseded  a newer checkout for the same appointment replaced it, or the hold was cancelled
  *   failed | superseded -> applied | refunded   a late capture of that order (an order never moves back from paid)
  *   applied    -> refunded | partially_refunded   its appointment was cancelled and all (or part) of the
  *                             amount refunded (a `refunds` record, refunds.model.ts)
+ * A second capture of an order already paid is its own payment (`captureOf`), born `refunded` in full.
  * `captured` is reserved. The wallet part of a hybrid
  * attempt is reserved while `created` (`reservation: held`), and released exactly once when the attempt
  * fails, is superseded or its hold lapses, or settled into a debit when the gateway part is applied.
@@ -90,6 +91,11 @@ export const PaymentDoc = Type.Object(
     /** The checkout's Idempotency-Key, so a retry after an unreachable gateway reuses this attempt. */
     idempotencyKey: Type.Optional(Type.String()),
     refunds: Type.Array(Refund),
+    /**
+     * Set on the record of an extra capture: a second gateway payment on the order of this attempt id,
+     * which was already paid; such a record is born `refunded` in full.
+     */
+    captureOf: Type.Optional(Type.String()),
     /** Why a late capture was refunded or a wallet part released, for the receipt. */
     note: Type.Optional(Type.String()),
     createdAt: Type.Date(),
@@ -188,7 +194,10 @@ export const CheckoutBody = t.Object({
   appointmentId: t.String({ pattern: ID_PATTERN }),
   method: literalUnion(PAYMENT_METHODS),
   walletPaise: t.Optional(
-    Type.Integer({ minimum: 0, description: 'Hybrid only: the wallet part, in paise' }),
+    Type.Integer({
+      minimum: 1,
+      description: `Hybrid only: the wallet part, in paise, from 1 to the fee less ${GATEWAY_MIN_PAISE} (Razorpay's smallest order, left to the gateway); defaults to as much as the wallet covers`,
+    }),
   ),
 });
 export type CheckoutBody = Static<typeof CheckoutBody>;

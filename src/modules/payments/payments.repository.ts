@@ -66,6 +66,16 @@ export class PaymentsRepository {
     );
   }
 
+  /** The record of an extra capture, or null when its gateway payment id is already recorded. */
+  async insertExtraCapture(doc: InsertDoc<PaymentDoc>): Promise<PaymentDoc | null> {
+    try {
+      return await this.payments.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateOn(error, 'payments__gateway_payment')) return null;
+      throw error;
+    }
+  }
+
   findByIdempotencyKey(userId: string, key: string): Promise<PaymentDoc | null> {
     return this.payments.findOne({ userId, idempotencyKey: key });
   }

@@ -330,6 +330,14 @@ export class PaymentsService {
     return confirmed;
   }
 
+  /**
+   * A cancelled hold's unpaid attempts: superseded and their reservations released, in the cancellation's
+   * transaction (a capture arriving later finds the appointment cancelled and is refunded).
+   */
+  closeAttempts(tx: Store, appointmentId: string, now: Date): Promise<void> {
+    return this.supersedeOthers(tx, appointmentId, '', now);
+  }
+
   /** Earlier unpaid attempts for the appointment are superseded, their reservations released. */
   private async supersedeOthers(
     tx: Store,
@@ -387,7 +395,9 @@ export class PaymentsService {
       };
     };
     try {
-      event = JSON.parse(rawBody);
+      const parsed: unknown = JSON.parse(rawBody);
+      // `null`, a number, a string or an array carries no event: answered like any body without one.
+      event = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
     } catch {
       return 'ignored';
     }
@@ -434,10 +444,19 @@ export class PaymentsService {
    * (order, amount, currency), then recorded: applied, or refunded when it came too late. Idempotent.
    */
   async settle(payment: PaymentDoc, gatewayPaymentId: string): Promise<PaymentDoc> {
-    if (!isUnpaid(payment.status)) return payment;
+    if (!isUnpaid(payment.status)) {
+      if (payment.gatewayPaymentId === gatewayPaymentId) return payment;
+      const extra = await this.deps.payments.findByGatewayPaymentId(gatewayPaymentId);
+      if (extra?.captureOf === payment._id) return extra;
+    }
     const { gateway, logger } = this.deps;
     let found = await this.gatewayCall(() => gateway.fetchPayment(gatewayPaymentId));
     if (found.orderId !== payment.orderId) throw notCaptured('for another order');
+    // Another capture of an order already paid is not applied: it goes back whole.
+    if (!isUnpaid(payment.status)) {
+      if (found.status !== 'captured') throw notCaptured(found.status);
+      return this.refundExtraCapture(payment, found.id, found.amountPaise);
+    }
     if (found.status === 'authorized')
       found = await this.gatewayCall(() => gateway.capturePayment(found.id, payment.gatewayPaise));
     if (found.status === 'failed') {
@@ -452,7 +471,69 @@ export class PaymentsService {
       });
       throw notCaptured('for another amount');
     }
-    return this.recordCapture(payment, found.id);
+    const recorded = await this.recordCapture(payment, found.id);
+    // A concurrent caller recorded another capture of the order first: this one is extra.
+    if (recorded.gatewayPaymentId && recorded.gatewayPaymentId !== found.id)
+      return this.refundExtraCapture(recorded, found.id, found.amountPaise);
+    return recorded;
+  }
+
+  /**
+   * A captured gateway payment on an order whose attempt already recorded another one: recorded as its own
+   * payment (`captureOf` the attempt, the unique gateway payment id makes it once), refunded in full through
+   * the outbox in the same transaction, and the patient told. Idempotent: a repeat returns the record.
+   */
+  private async refundExtraCapture(
+    attempt: PaymentDoc,
+    gatewayPaymentId: string,
+    amountPaise: number,
+  ): Promise<PaymentDoc> {
+    const now = this.now();
+    const user = await this.deps.users.findById(attempt.userId);
+    const reason = `this order was already paid by payment ${attempt.gatewayPaymentId}`;
+    const id = newId();
+    const recorded = await this.deps.outbox
+      .transaction(async (tx, outbox) => {
+        const payments = this.deps.payments.within(tx);
+        const record = await outbox.enqueue(
+          razorpayRefundDraft({ paymentId: id, gatewayPaymentId, amountPaise }),
+        );
+        const inserted = await payments.insertExtraCapture({
+          _id: id,
+          userId: attempt.userId,
+          purpose: attempt.purpose,
+          ...(attempt.appointmentId ? { appointmentId: attempt.appointmentId } : {}),
+          method: 'razorpay',
+          amountPaise,
+          walletPaise: 0,
+          gatewayPaise: amountPaise,
+          status: 'refunded',
+          gatewayPaymentId,
+          captureOf: attempt._id,
+          refunds: [{ amountPaise, reason, outboxId: record._id, requestedAt: now }],
+          note: `Refunded: a second capture of the order of payment ${attempt._id}, which was already paid`,
+          createdAt: now,
+          updatedAt: now,
+          refundedAt: now,
+        });
+        if (!inserted) throw new AlreadyRecorded();
+        if (user)
+          await outbox.enqueue(
+            emailDraft(paymentRefundedEmail({ reader: user, amountPaise, receiptId: id, reason })),
+          );
+        return inserted;
+      })
+      .catch(async (error: unknown) => {
+        if (!(error instanceof AlreadyRecorded)) throw error;
+        return null;
+      });
+    if (recorded) {
+      this.deps.logger.warn('extra capture refunded', { paymentId: attempt._id, extraId: id });
+      return recorded;
+    }
+    const earlier = await this.deps.payments.findByGatewayPaymentId(gatewayPaymentId);
+    if (earlier?.captureOf === attempt._id) return earlier;
+    throw notCaptured('for another payment');
   }
 
   private async recordCapture(payment: PaymentDoc, gatewayPaymentId: string): Promise<PaymentDoc> {
@@ -626,10 +707,14 @@ export class PaymentsService {
       result.checked++;
       try {
         const found = await this.deps.gateway.paymentsOfOrder(payment.orderId!);
-        const paid = found.find((p) => p.status === 'captured' || p.status === 'authorized');
+        const [paid, ...others] = found.filter((p) => p.status === 'captured' || p.status === 'authorized');
         if (paid) {
           const settled = await this.settle(payment, paid.id);
           if (!isUnpaid(settled.status)) result.settled++;
+          // Any other capture of the order is extra once the first is recorded: refunded.
+          for (const other of others)
+            if (other.status === 'captured' && !isUnpaid(settled.status))
+              await this.settle(settled, other.id);
         }
       } catch (error) {
         this.deps.logger.warn('reconciliation of a payment failed', {

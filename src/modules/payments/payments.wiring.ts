@@ -47,20 +47,6 @@ export function wirePayments(
     clock: deps.clock,
     logger: deps.logger,
   });
-  const cancellations = new CancellationsService({
-    outbox: deps.outbox,
-    holds: deps.appointments,
-    appointments: deps.appointmentsRepo,
-    slots: deps.slotsRepo,
-    payments: paymentsRepo,
-    wallet: walletRepo,
-    refunds: refundsRepo,
-    mail: deps.appointmentMail,
-    reminders: deps.reminders,
-    clock: deps.clock,
-    logger: deps.logger,
-    policy: { fullHours: config.REFUND_FULL_HOURS, latePercent: config.REFUND_LATE_PERCENT },
-  });
   const payments = new PaymentsService({
     store: deps.store,
     outbox: deps.outbox,
@@ -79,6 +65,21 @@ export function wirePayments(
     mail: deps.appointmentMail,
     reminders: deps.reminders,
     refundEvents: refunds,
+  });
+  const cancellations = new CancellationsService({
+    outbox: deps.outbox,
+    holds: deps.appointments,
+    attempts: payments,
+    appointments: deps.appointmentsRepo,
+    slots: deps.slotsRepo,
+    payments: paymentsRepo,
+    wallet: walletRepo,
+    refunds: refundsRepo,
+    mail: deps.appointmentMail,
+    reminders: deps.reminders,
+    clock: deps.clock,
+    logger: deps.logger,
+    policy: { fullHours: config.REFUND_FULL_HOURS, latePercent: config.REFUND_LATE_PERCENT },
   });
   const paymentsAudit = new PaymentsAudit(
     paymentsRepo,
