@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { Outbox } from '../../src/modules/outbox/outbox.model.ts';
 import { Payments } from '../../src/modules/payments/payments.model.ts';
 import type { TestApp } from '../support/app.ts';
@@ -6,11 +6,10 @@ import { storedAppointment } from '../support/booking.ts';
 import { createUser } from '../support/factories.ts';
 import type { RazorpayFake } from '../support/fakes/razorpay.ts';
 import {
-  buildRazorpayApp,
   checkout,
   deliver,
-  expectAuditClean,
   heldAppointment,
+  razorpaySuite,
   storedPayment,
   storedWallet,
   verify,
@@ -18,14 +17,9 @@ import {
 
 let t: TestApp;
 let fake: RazorpayFake;
-beforeAll(async () => {
-  ({ t, fake } = await buildRazorpayApp());
+razorpaySuite((suite) => {
+  ({ t, fake } = suite);
 });
-afterAll(async () => {
-  await t.close();
-  await fake.stop();
-});
-afterEach(() => expectAuditClean(t));
 
 const gatewayRefunded = (gatewayPaymentId: string) =>
   fake.refunds.filter((r) => r.payment_id === gatewayPaymentId).reduce((sum, r) => sum + r.amount, 0);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { jobSpecs } from '../../src/jobs/index.ts';
 import { RazorpayRefundHandler } from '../../src/modules/outbox/handlers/razorpay-refund.ts';
 import { WalletEntries } from '../../src/modules/wallet/wallet.model.ts';
@@ -7,12 +7,11 @@ import { hold, MINUTE, storedAppointment, storedSlot } from '../support/booking.
 import { createUser } from '../support/factories.ts';
 import type { RazorpayFake } from '../support/fakes/razorpay.ts';
 import {
-  buildRazorpayApp,
   checkout,
   deliver,
-  expectAuditClean,
   fundWallet,
   heldAppointment,
+  razorpaySuite,
   storedPayment,
   storedWallet,
   verify,
@@ -20,14 +19,9 @@ import {
 
 let t: TestApp;
 let fake: RazorpayFake;
-beforeAll(async () => {
-  ({ t, fake } = await buildRazorpayApp());
+razorpaySuite((suite) => {
+  ({ t, fake } = suite);
 });
-afterAll(async () => {
-  await t.close();
-  await fake.stop();
-});
-afterEach(() => expectAuditClean(t));
 
 const sweep = () =>
   jobSpecs(t.container)

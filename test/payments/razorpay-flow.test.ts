@@ -1,29 +1,23 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { Outbox } from '../../src/modules/outbox/outbox.model.ts';
 import { WalletEntries } from '../../src/modules/wallet/wallet.model.ts';
 import type { TestApp } from '../support/app.ts';
 import { storedAppointment, storedSlot } from '../support/booking.ts';
 import type { RazorpayFake } from '../support/fakes/razorpay.ts';
 import {
-  buildRazorpayApp,
   checkout,
   deliver,
-  expectAuditClean,
   heldAppointment,
+  razorpaySuite,
   storedPayment,
   verify,
 } from '../support/payments.ts';
 
 let t: TestApp;
 let fake: RazorpayFake;
-beforeAll(async () => {
-  ({ t, fake } = await buildRazorpayApp());
+razorpaySuite((suite) => {
+  ({ t, fake } = suite);
 });
-afterAll(async () => {
-  await t.close();
-  await fake.stop();
-});
-afterEach(() => expectAuditClean(t));
 
 /** A held appointment with a Razorpay order made for it. */
 async function ordered(feePaise = 50_000) {

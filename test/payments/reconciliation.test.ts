@@ -1,26 +1,15 @@
-import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { jobSpecs } from '../../src/jobs/index.ts';
 import type { TestApp } from '../support/app.ts';
 import { MINUTE, storedAppointment } from '../support/booking.ts';
 import type { RazorpayFake } from '../support/fakes/razorpay.ts';
-import {
-  buildRazorpayApp,
-  checkout,
-  expectAuditClean,
-  heldAppointment,
-  storedPayment,
-} from '../support/payments.ts';
+import { checkout, heldAppointment, razorpaySuite, storedPayment } from '../support/payments.ts';
 
 let t: TestApp;
 let fake: RazorpayFake;
-beforeAll(async () => {
-  ({ t, fake } = await buildRazorpayApp());
+razorpaySuite((suite) => {
+  ({ t, fake } = suite);
 });
-afterAll(async () => {
-  await t.close();
-  await fake.stop();
-});
-afterEach(() => expectAuditClean(t));
 
 test('reconciliation every PAYMENT_RECONCILE_SECONDS: a lost webhook and a closed browser still confirm, once', async () => {
   const job = jobSpecs(t.container).find((spec) => spec.name === 'payment-reconciliation')!;

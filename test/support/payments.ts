@@ -1,4 +1,4 @@
-import { expect } from 'bun:test';
+import { afterAll, afterEach, beforeAll, expect } from 'bun:test';
 import type { ContainerOverrides } from '../../src/container.ts';
 import { type PaymentDoc, Payments } from '../../src/modules/payments/payments.model.ts';
 import { Wallets } from '../../src/modules/wallet/wallet.model.ts';
@@ -22,6 +22,23 @@ export async function buildRazorpayApp(env: Record<string, string> = {}, overrid
     overrides,
   );
   return { t, fake };
+}
+
+/**
+ * The hooks of a Razorpay payments suite: one app on the loopback fake for the file, closed after it,
+ * and the payments audit after every test. `use` receives them once they are up.
+ */
+export function razorpaySuite(use: (suite: { t: TestApp; fake: RazorpayFake }) => void): void {
+  let suite: { t: TestApp; fake: RazorpayFake } | undefined;
+  beforeAll(async () => {
+    suite = await buildRazorpayApp();
+    use(suite);
+  });
+  afterAll(async () => {
+    await suite?.t.close();
+    await suite?.fake.stop();
+  });
+  afterEach(() => expectAuditClean(suite!.t));
 }
 
 export interface HeldAppointment {
