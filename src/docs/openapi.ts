@@ -16,7 +16,8 @@ const DOCUMENT_BASE = {
       'Telehealth backend. Today: accounts (sign-up with an emailed code, sign-in, sessions, password reset), ' +
       "profiles and pictures, admin review of doctors, the doctor directory and its specialties, doctors' time " +
       'slots and weekly schedules, appointment holds (a slot kept for a patient for a set time), payments that ' +
-      'confirm them (Razorpay, the wallet ledger, or both) with an audit, medical reports (private upload, ' +
+      'confirm them (Razorpay, the wallet ledger, or both) with an audit, cancellation with refunds, rescheduling, ' +
+      'calendar invites and reminders, medical reports (private upload, ' +
       'analysis into lab findings, a chat over them, sharing with the doctor), video consultations (call tickets, ' +
       'TURN credentials, a WebSocket signaling relay at `/ws/signaling`; its messages are in docs/video-calls.md), ' +
       'and an email outbox admins can watch. Errors share one envelope: `{ "error": { "code", "message", "details"? } }`; ' +
@@ -32,7 +33,10 @@ const DOCUMENT_BASE = {
     { name: 'Profile', description: 'The signed-in user: profile and picture' },
     { name: 'Admin', description: 'Doctor review, the email outbox, payments and their audit (admins only)' },
     { name: 'Doctors', description: "The doctor directory, its specialties and doctors' own time slots" },
-    { name: 'Appointments', description: 'Booking holds: hold a slot while paying, read, cancel' },
+    {
+      name: 'Appointments',
+      description: 'Hold a slot while paying, read, cancel with refunds, reschedule, the calendar invite',
+    },
     {
       name: 'Reports',
       description:
