@@ -25,15 +25,13 @@ import {
   BUN,
   CONNECTIONS,
   compareHttp,
-  ensureWrk,
   flag,
   freePort,
   httpRow,
   type Pinning,
-  pinning,
-  printTable,
   quick,
   type Row,
+  runAlone,
   type Server,
   type Side,
   sameJson,
@@ -367,14 +365,4 @@ export async function bookingRows(pin: Pinning, dir: string): Promise<Row[]> {
   return rows;
 }
 
-if (import.meta.main) {
-  ensureWrk();
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const work = mkdtempSync(join(tmpdir(), 'hv-bench-booking-'));
-  try {
-    printTable(await bookingRows(pinning(), work));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+if (import.meta.main) await runAlone('booking', bookingRows);

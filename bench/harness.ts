@@ -2,8 +2,8 @@
  * What the benches share: options, wrk and taskset, server processes, CPU time, and the comparison of a
  * route with its twin, the two sides alternating round by round.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -317,4 +317,15 @@ export function printTable(rows: Row[]): void {
   console.log('\nTargets are judged on the CPU ratio (twin CPU per request / ours) where there is one.');
   if (missed.length) console.log(`${missed.length} of ${rows.length} ratios below target.`);
   else console.log(`All ${rows.length} ratios meet their targets.`);
+}
+
+/** One bench file run on its own (`bun bench/<name>.ts`): its rows in a scratch folder, then the table. */
+export async function runAlone(name: string, rowsOf: (pin: Pinning, work: string) => Promise<Row[]>) {
+  ensureWrk();
+  const work = mkdtempSync(join(tmpdir(), `hv-bench-${name}-`));
+  try {
+    printTable(await rowsOf(pinning(), work));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -26,14 +26,12 @@ import {
   BUN,
   CONNECTIONS,
   compareHttp,
-  ensureWrk,
   freePort,
   httpRow,
   type Pinning,
-  pinning,
-  printTable,
   quick,
   type Row,
+  runAlone,
   type Side,
   startServer,
 } from './harness.ts';
@@ -271,14 +269,4 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
   return rows;
 }
 
-if (import.meta.main) {
-  ensureWrk();
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const work = mkdtempSync(join(tmpdir(), 'hv-bench-payments-'));
-  try {
-    printTable(await paymentRows(pinning(), work));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+if (import.meta.main) await runAlone('payments', paymentRows);

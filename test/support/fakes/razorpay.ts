@@ -225,6 +225,26 @@ export function startRazorpayFake(): RazorpayFake {
     },
   });
 
+  /** A webhook as Razorpay sends it: the event envelope, signed over its raw body, with an event id. */
+  const signedEvent = (event: string, payload: Record<string, unknown>) => {
+    const body = JSON.stringify({
+      entity: 'event',
+      account_id: 'acc_fake',
+      event,
+      contains: Object.keys(payload),
+      payload,
+      created_at: seconds(),
+    });
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-razorpay-signature': hmac(webhookSecret, body),
+        'x-razorpay-event-id': rand('evt'),
+      },
+    };
+  };
+
   return {
     url: `http://127.0.0.1:${server.port}`,
     keyId,
@@ -273,43 +293,13 @@ export function startRazorpayFake(): RazorpayFake {
         event === 'order.paid'
           ? { payment: { entity: { ...payment } }, order: { entity: { ...order } } }
           : { payment: { entity: { ...payment } } };
-      const body = JSON.stringify({
-        entity: 'event',
-        account_id: 'acc_fake',
-        event,
-        contains: Object.keys(payload),
-        payload,
-        created_at: seconds(),
-      });
-      return {
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-razorpay-signature': hmac(webhookSecret, body),
-          'x-razorpay-event-id': rand('evt'),
-        },
-      };
+      return signedEvent(event, payload);
     },
     refundWebhook(event, refund) {
       const payment = payments.get(refund.payment_id)!;
       const status = event === 'refund.processed' ? 'processed' : 'failed';
       const payload = { refund: { entity: { ...refund, status } }, payment: { entity: { ...payment } } };
-      const body = JSON.stringify({
-        entity: 'event',
-        account_id: 'acc_fake',
-        event,
-        contains: Object.keys(payload),
-        payload,
-        created_at: seconds(),
-      });
-      return {
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-razorpay-signature': hmac(webhookSecret, body),
-          'x-razorpay-event-id': rand('evt'),
-        },
-      };
+      return signedEvent(event, payload);
     },
     goDown() {
       down = true;
