@@ -3,19 +3,21 @@
  * bun:sqlite, prepared directly, with the same checks and answers.
  *
  *   POST /api/v1/payments/checkout         auth (patient), body checks, the appointment, patient and doctor
- *                {method: "wallet"}        reads, the confirmation email rendered, one transaction (earlier
+ *                {method: "wallet"}        reads, both confirmation emails rendered, one transaction (earlier
  *                                          attempts, the ledger key, the conditional wallet debit, the entry,
- *                                          slot held -> booked, appointment -> confirmed, the payment, the
- *                                          outbox record), one log line
+ *                                          slot held -> booked, appointment -> confirmed, the reminders
+ *                                          armed, the payment, the patient's and the doctor's outbox
+ *                                          records), one log line
  *   POST /api/v1/payments/razorpay/webhook HMAC of the raw body in constant time, the event-id read, the
  *                                          payment by order id, the event record, one log line
- * After the commit both deliver the confirmation: the outbox record claimed (queued -> sending), the
- * message kept in the dev mailbox, the record marked sent.
+ * After the commit both deliver the confirmations: the due records read, each claimed (queued -> sending),
+ * its message kept in the dev mailbox, the record marked sent, and the due records read again.
  */
 import type { Database } from 'bun:sqlite';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../src/config.ts';
 import { appointmentBookedEmail } from '../../src/modules/email-templates/appointment-booked.ts';
+import { reminderId } from '../../src/modules/reminders/reminders.model.ts';
 import { type AccessClaims, type Exchange, envelope, type LogLevel, logLine } from './twin.ts';
 
 type Answer = [status: number, body: string, headers?: Record<string, string>];
@@ -44,21 +46,27 @@ export function paymentRoutes(deps: {
     entryByKey: db.query<Row, [string]>(
       `SELECT id, doc FROM "wallet_entries" WHERE ${field('key')} = ? ORDER BY id ASC LIMIT 1`,
     ),
-    debit: db.query<Row, [number, number, number, string, string, number]>(
-      `UPDATE "wallets" SET doc = json_set(doc, '$.balancePaise', ${field('balancePaise')} + ?, '$.reservedPaise', ${field('reservedPaise')} + ?, '$.availablePaise', ${field('availablePaise')} + ?, '$.updatedAt', json(?)) WHERE id = ? AND ${field('availablePaise')} >= ? RETURNING id, doc`,
+    debit: db.query<Row, [string, number, number, number, string, number]>(
+      `UPDATE "wallets" SET doc = json_set(json_set(json_set(json_set(doc, '$.updatedAt', json(?)), '$.balancePaise', COALESCE(${field('balancePaise')}, 0) + ?), '$.reservedPaise', COALESCE(${field('reservedPaise')}, 0) + ?), '$.availablePaise', COALESCE(${field('availablePaise')}, 0) + ?) WHERE id = ? AND ${field('availablePaise')} >= ? RETURNING id, doc`,
     ),
     insert: (table: string) => db.query(`INSERT INTO "${table}" (id, doc) VALUES (?, ?)`),
-    book: db.query<Row, [string, string, string, string, string]>(
-      `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.heldBy', json(?), '$.updatedAt', json(?)), '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = 'held' AND ${field('heldBy')} = ? RETURNING id, doc`,
+    book: db.query<Row, [string, string, string, string, string, string]>(
+      `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.heldBy', json(?), '$.updatedAt', json(?)), '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = ? AND ${field('heldBy')} = ? RETURNING id, doc`,
     ),
-    confirm: db.query<Row, [string, string, string, string, string]>(
-      `UPDATE "appointments" SET doc = json_set(doc, '$.confirmedAt', json(?), '$.updatedAt', json(?), '$.status', json(?), '$.active', json('true')) WHERE id = ? AND ${field('status')} = 'pending_payment' AND ${field('holdExpiresAt')} > ? RETURNING id, doc`,
+    confirm: db.query<Row, [string, string, string, string, string, string, string]>(
+      `UPDATE "appointments" SET doc = json_set(doc, '$.confirmedAt', json(?), '$.updatedAt', json(?), '$.status', json(?), '$.active', json(?)) WHERE id = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} > ? RETURNING id, doc`,
     ),
-    claimOutbox: db.query<Row, [string, string, string]>(
-      `UPDATE "outbox" SET doc = json_set(doc, '$.status', 'sending', '$.attempts', ${field('attempts')} + 1, '$.leaseUntil', json(?), '$.updatedAt', json(?)) WHERE id = ? AND ${field('status')} = 'queued' RETURNING id, doc`,
+    dueOutbox: db.query<Row, [string, string, string, string]>(
+      `SELECT id, doc FROM "outbox" WHERE ((${field('status')} = ? AND ${field('nextAttemptAt')} <= ?) OR (${field('status')} = ? AND ${field('leaseUntil')} <= ?)) ORDER BY ${field('nextAttemptAt')} ASC, id ASC LIMIT 10`,
     ),
-    markSent: db.query(
-      `UPDATE "outbox" SET doc = json_remove(json_set(doc, '$.status', 'sent', '$.sentAt', json(?), '$.updatedAt', json(?)), '$.leaseUntil') WHERE id = ? AND ${field('status')} = 'sending'`,
+    claimOutbox: db.query<Row, [string, string, string, number, string, number, string, string]>(
+      `UPDATE "outbox" SET doc = json_set(json_set(doc, '$.status', json(?), '$.leaseUntil', json(?), '$.updatedAt', json(?)), '$.attempts', COALESCE(${field('attempts')}, 0) + ?) WHERE id = ? AND ${field('attempts')} = ? AND ${field('status')} = ? AND ${field('nextAttemptAt')} <= ? RETURNING id, doc`,
+    ),
+    markSent: db.query<Row, [string, string, string, string, string, number]>(
+      `UPDATE "outbox" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.sentAt', json(?), '$.updatedAt', json(?)), '$.leaseUntil', '$.lastError') WHERE id = ? AND ${field('status')} = ? AND ${field('attempts')} = ? RETURNING id, doc`,
+    ),
+    dueReminders: db.query<Row, [string, string]>(
+      `SELECT id, doc FROM "reminders" WHERE ${field('appointmentId')} = ? AND ${field('status')} = ? ORDER BY id ASC`,
     ),
     orderPayment: db.query<Row, [string]>(
       `SELECT id, doc FROM "payments" WHERE ${field('orderId')} = ? ORDER BY id ASC LIMIT 1`,
@@ -73,23 +81,40 @@ export function paymentRoutes(deps: {
   const insertOutbox = sql.insert('outbox');
   const insertEvent = sql.insert('webhook_events');
   const insertMail = sql.insert('dev_mailbox');
+  const insertReminder = sql.insert('reminders');
+  const reminderById = sql.byId('reminders');
+  const reminderOffsets = config.REMINDER_OFFSETS_MINUTES.split(',').map(Number);
 
-  /** What the app's deliverer does with the record once the transaction has committed. */
-  const deliver = (outboxId: string) => {
-    const at = json(new Date().toISOString());
-    const claimed = sql.claimOutbox.all(json(new Date(Date.now() + 60_000).toISOString()), at, outboxId)[0];
-    if (!claimed) return;
-    const message = JSON.parse(JSON.parse(claimed.doc).body);
-    insertMail.run(
-      Bun.randomUUIDv7(),
-      json({
-        ...message,
-        to: message.to.toLowerCase(),
-        idempotencyKey: outboxId,
-        sentAt: new Date().toISOString(),
-      }),
-    );
-    sql.markSent.run(at, at, outboxId);
+  /**
+   * What the app's deliverer does once the transaction has committed: it reads what is due, claims each
+   * record (queued -> sending), hands it to the dev mailbox, marks it sent, and reads again until none is due.
+   */
+  const deliver = () => {
+    const now = new Date().toISOString();
+    const due = sql.dueOutbox.all('queued', now, 'sending', now);
+    for (const row of due) {
+      const record = JSON.parse(row.doc);
+      const lease = new Date(Date.now() + 60_000).toISOString();
+      const claimed = sql.claimOutbox.all(
+        json('sending'),
+        json(lease),
+        json(now),
+        1,
+        row.id,
+        record.attempts,
+        'queued',
+        now,
+      )[0];
+      if (!claimed) continue;
+      const message = JSON.parse(JSON.parse(claimed.doc).body);
+      const sentAt = new Date().toISOString();
+      insertMail.run(
+        Bun.randomUUIDv7(),
+        json({ ...message, to: message.to.toLowerCase(), idempotencyKey: row.id, sentAt }),
+      );
+      sql.markSent.all(json('sent'), json(sentAt), json(sentAt), row.id, 'sending', record.attempts + 1);
+    }
+    if (due.length) sql.dueOutbox.all('queued', now, 'sending', now);
   };
   const from = /<([^>]+)>/.exec(config.EMAIL_FROM)?.[1] ?? config.EMAIL_FROM;
 
@@ -123,23 +148,30 @@ export function paymentRoutes(deps: {
     const doctor = JSON.parse(userById.get(appointment.doctorId)!.doc);
     const fee: number = appointment.feePaise;
     const paymentId = Bun.randomUUIDv7();
-    const email = appointmentBookedEmail({
+    // As the app's AppointmentMail.booked: the patient's email with the receipt, then the doctor's.
+    const mail = (reader: typeof patient, counterpart: typeof patient) => ({
       reader: {
-        name: patient.name,
-        email: patient.email,
-        timeZone: patient.timezone ?? config.DEFAULT_TIMEZONE,
+        name: reader.name,
+        email: reader.email,
+        timeZone: reader.timezone ?? config.DEFAULT_TIMEZONE,
       },
-      counterpart: { name: doctor.name, email: doctor.email },
+      counterpart: { name: counterpart.name, email: counterpart.email },
       organizer: { name: 'HealthVision', email: from },
       appointment: {
         id: row!.id,
         startsAt: new Date(appointment.startsAt),
         endsAt: new Date(appointment.endsAt),
-        sequence: 0,
+        sequence: appointment.sequence ?? 0,
       },
       at: new Date(nowMs),
-      payment: { amountPaise: fee, receiptId: paymentId },
     });
+    const emails = [
+      appointmentBookedEmail({
+        ...mail(patient, doctor),
+        payment: { amountPaise: fee, receiptId: paymentId },
+      }),
+      appointmentBookedEmail(mail(doctor, patient)),
+    ];
     const payment = {
       userId: claims.sub,
       purpose: 'appointment',
@@ -155,13 +187,12 @@ export function paymentRoutes(deps: {
       appliedAt: now,
     };
     let confirmed: Record<string, unknown>;
-    const outboxId = Bun.randomUUIDv7();
     db.run('BEGIN IMMEDIATE');
     try {
       sql.openAttempts.all(row!.id, 'created', paymentId);
       const key = `debit:${paymentId}`;
       sql.entryByKey.get(key);
-      const wallet = sql.debit.all(-fee, 0, -fee, json(now), claims.sub, fee)[0];
+      const wallet = sql.debit.all(json(now), -fee, 0, -fee, claims.sub, fee)[0];
       if (!wallet) {
         db.run('ROLLBACK');
         const current = walletById.get(claims.sub);
@@ -187,45 +218,78 @@ export function paymentRoutes(deps: {
           createdAt: now,
         }),
       );
-      if (!sql.book.all(json('booked'), json(row!.id), json(now), appointment.slotId, row!.id).length) {
+      if (
+        !sql.book.all(json('booked'), json(row!.id), json(now), appointment.slotId, 'held', row!.id).length
+      ) {
         db.run('ROLLBACK');
         return notPayable('expired');
       }
-      const updated = sql.confirm.all(json(now), json(now), json('confirmed'), row!.id, now)[0];
+      const updated = sql.confirm.all(
+        json(now),
+        json(now),
+        json('confirmed'),
+        json(true),
+        row!.id,
+        'pending_payment',
+        now,
+      )[0];
       if (!updated) {
         db.run('ROLLBACK');
         return notPayable('expired');
       }
       confirmed = JSON.parse(updated.doc);
-      insertPayment.run(paymentId, json(payment));
-      insertOutbox.run(
-        outboxId,
-        json({
-          kind: 'email',
-          recipient: email.to,
-          subject: email.subject,
-          body: json({
-            to: email.to,
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            attachments: email.attachments,
+      // The reminders armed (RemindersService.arm): none due is dropped, then one record per offset.
+      sql.dueReminders.all(row!.id, 'due');
+      const sequence = appointment.sequence ?? 0;
+      const startsAtMs = Date.parse(appointment.startsAt);
+      for (const offset of reminderOffsets) {
+        const id = reminderId(row!.id, offset, sequence);
+        if (reminderById.get(id)) continue;
+        insertReminder.run(
+          id,
+          json({
+            appointmentId: row!.id,
+            offsetMinutes: offset,
+            sequence,
+            dueAt: new Date(startsAtMs - offset * 60_000).toISOString(),
+            startsAt: appointment.startsAt,
+            status: 'due',
+            createdAt: now,
+            updatedAt: now,
           }),
-          sensitive: false,
-          status: 'queued',
-          attempts: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          updatedAt: now,
-        }),
-      );
+        );
+      }
+      insertPayment.run(paymentId, json(payment));
+      for (const email of emails) {
+        insertOutbox.run(
+          Bun.randomUUIDv7(),
+          json({
+            kind: 'email',
+            recipient: email.to,
+            subject: email.subject,
+            body: json({
+              to: email.to,
+              subject: email.subject,
+              text: email.text,
+              html: email.html,
+              ...(email.attachments?.length ? { attachments: email.attachments } : {}),
+            }),
+            sensitive: false,
+            status: 'queued',
+            attempts: 0,
+            nextAttemptAt: now,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
+      }
       db.run('COMMIT');
     } catch (error) {
       db.run('ROLLBACK');
       throw error;
     }
     logLine('info', 'appointment paid', { paymentId, appointmentId: row!.id, method: 'wallet' }, logLevel);
-    setImmediate(() => deliver(outboxId));
+    setImmediate(deliver);
     const { active: _active, confirmedAt: _at, ...shown } = confirmed;
     return [
       200,
