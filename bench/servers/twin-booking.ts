@@ -70,7 +70,6 @@ const sql = {
   release: db.query(
     `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.updatedAt', json(?)), '$.heldBy', '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = ? AND ${field('heldBy')} = ? RETURNING id, doc`,
   ),
-  usersByIds1: db.query<Row, [string]>('SELECT id, doc FROM "users" WHERE id IN (?) ORDER BY id ASC'),
 };
 const SLOT_PAGE_MAX = 500;
 const pageQueries = new Map<number, ReturnType<typeof db.query<Row, string[]>>>();
@@ -122,7 +121,7 @@ async function authenticate(exchange: Exchange, roles: string[] | null): Promise
 
 /** The other party's summary the route adds: the doctor, for a patient (one `$in` read, as the app's). */
 function doctorSummary(doctorId: unknown) {
-  const row = sql.usersByIds1.all(doctorId as string)[0];
+  const row = sql.userById.get(doctorId as string);
   if (!row) return {};
   const user = JSON.parse(row.doc);
   return {

@@ -29,10 +29,11 @@ export function authPlugin(tokens: TokenService) {
   return new Elysia({ name: 'auth' }).macro({
     auth: (allowed: true | Role[]) => ({
       detail: { security: [{ bearer: [] }] },
-      async resolve({ headers, status, set }) {
+      // The header is read from the request: naming `headers` makes Elysia copy every header on every request.
+      async resolve({ request, status, set }) {
         let user: AuthUser;
         try {
-          user = await tokens.authenticate(headers.authorization);
+          user = await tokens.authenticate(request.headers.get('authorization') ?? undefined);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           set.headers['www-authenticate'] = 'Bearer';
@@ -46,10 +47,11 @@ export function authPlugin(tokens: TokenService) {
     }),
     optionalAuth: (_enabled: true) => ({
       detail: { security: OPTIONAL_BEARER },
-      async resolve({ headers }) {
-        if (headers.authorization === undefined) return { user: null as AuthUser | null };
+      async resolve({ request }) {
+        const authorization = request.headers.get('authorization') ?? undefined;
+        if (authorization === undefined) return { user: null as AuthUser | null };
         try {
-          return { user: (await tokens.authenticate(headers.authorization)) as AuthUser | null };
+          return { user: (await tokens.authenticate(authorization)) as AuthUser | null };
         } catch (error) {
           if (error instanceof AppError) return { user: null as AuthUser | null };
           throw error;

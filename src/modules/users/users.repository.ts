@@ -63,6 +63,8 @@ export class UsersRepository {
   /** The users among `ids` that exist, in one query. */
   findByIds(ids: readonly string[]): Promise<UserDoc[]> {
     if (ids.length === 0) return Promise.resolve([]);
+    // One appointment's party is one user: a read by primary key, not a query built for a set.
+    if (ids.length === 1) return this.users.findById(ids[0]!).then((user) => (user ? [user] : []));
     return this.users.findAll({ _id: { $in: [...ids] } });
   }
 
