@@ -13,8 +13,8 @@
  * Servers are pinned to core 1 and wrk to core 0. Each figure is the median of the rounds, the two
  * sides alternating. Beside req/s the table shows CPU time per request (server process) or per
  * operation, which moves much less than req/s when something else shares the machine; targets are
- * judged on the CPU ratio.
- * Options: --rounds=N (default 3), --seconds=N (wrk run length, default 5), --quick (1 round of 2 s),
+ * judged on the CPU ratio, the median of the rounds' own ratios where the sides ran in rounds.
+ * Options: --rounds=N (default 5), --seconds=N (wrk run length, default 4), --quick (1 round of 2 s),
  * --twin-jwt=hmac (the booking twin verifies tokens by hand rather than with the app's JWT library).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

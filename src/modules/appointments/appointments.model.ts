@@ -175,24 +175,29 @@ export const AppointmentsQuery = t.Object({
 });
 export type AppointmentsQuery = Static<typeof AppointmentsQuery>;
 
-export const toAppointment = (doc: AppointmentDoc): Appointment => ({
-  id: doc._id,
-  patientId: doc.patientId,
-  doctorId: doc.doctorId,
-  slotId: doc.slotId,
-  startsAt: doc.startsAt.toISOString(),
-  endsAt: doc.endsAt.toISOString(),
-  status: doc.status,
-  feePaise: doc.feePaise,
-  holdExpiresAt: doc.holdExpiresAt.toISOString(),
-  ...(doc.reason === undefined ? {} : { reason: doc.reason }),
-  createdAt: doc.createdAt.toISOString(),
-  updatedAt: doc.updatedAt.toISOString(),
-  ...(doc.expiredAt ? { expiredAt: doc.expiredAt.toISOString() } : {}),
-  ...(doc.cancelledAt ? { cancelledAt: doc.cancelledAt.toISOString() } : {}),
-  ...(doc.cancelledBy ? { cancelledBy: doc.cancelledBy } : {}),
-  ...(doc.reschedules ? { reschedules: doc.reschedules } : {}),
-});
+/** The public view; optional fields are set only when present (no spread of a temporary object each). */
+export const toAppointment = (doc: AppointmentDoc): Appointment => {
+  // Built in the order it is shown (reason before the times); the times are set just below.
+  const appointment = {
+    id: doc._id,
+    patientId: doc.patientId,
+    doctorId: doc.doctorId,
+    slotId: doc.slotId,
+    startsAt: doc.startsAt.toISOString(),
+    endsAt: doc.endsAt.toISOString(),
+    status: doc.status,
+    feePaise: doc.feePaise,
+    holdExpiresAt: doc.holdExpiresAt.toISOString(),
+  } as Appointment;
+  if (doc.reason !== undefined) appointment.reason = doc.reason;
+  appointment.createdAt = doc.createdAt.toISOString();
+  appointment.updatedAt = doc.updatedAt.toISOString();
+  if (doc.expiredAt) appointment.expiredAt = doc.expiredAt.toISOString();
+  if (doc.cancelledAt) appointment.cancelledAt = doc.cancelledAt.toISOString();
+  if (doc.cancelledBy) appointment.cancelledBy = doc.cancelledBy;
+  if (doc.reschedules) appointment.reschedules = doc.reschedules;
+  return appointment;
+};
 
 export const REFUND_DESTINATIONS = ['source', 'wallet'] as const;
 export const CancelBody = t.Object({
