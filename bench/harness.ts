@@ -87,14 +87,18 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts a server process (stdout to /dev/null, so its logging is paid for but not kept) and waits for `readyPath`. */
+/**
+ * Starts a server process (stdout to /dev/null, so its logging is paid for but not kept) and waits for
+ * `readyPath`; `cwd` is the tree it runs from (this one unless two trees are compared).
+ */
 export async function startServer(
   command: string[],
   env: Record<string, string>,
   port: number,
   readyPath: string,
+  cwd = ROOT,
 ): Promise<Server> {
-  const proc = Bun.spawn(command, { cwd: ROOT, env, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' });
+  const proc = Bun.spawn(command, { cwd, env, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 200; attempt++) {
     if (proc.exitCode !== null) throw new Error(`${command.join(' ')} exited with ${proc.exitCode}`);

@@ -1,0 +1,89 @@
+/**
+ * A change seen through the noise: two trees of the app (say `git worktree add /tmp/before main`) on one
+ * booking case, each side its own server process from its own tree, rounds alternating exactly as the twin
+ * comparisons do:
+ *
+ *   bun bench/ab.ts --before=/tmp/before [--after=.] [--case=hold|listing|byId] [--rounds=5 --seconds=4]
+ *
+ * Prints both sides' CPU per request and the rounds' ratios (before over after: above 1 is a gain). The
+ * same tree on both sides moves 5-10% on this shared machine, so a change smaller than that needs more
+ * rounds to show.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { seed } from './booking.ts';
+import {
+  BUN,
+  compareHttp,
+  ensureWrk,
+  flag,
+  freePort,
+  median,
+  pinning,
+  ROOT,
+  startServer,
+} from './harness.ts';
+
+const before = flag('before');
+if (!before)
+  throw new Error('usage: bun bench/ab.ts --before=<tree> [--after=<tree>] [--case=hold|listing|byId]');
+const after = resolve(flag('after') ?? ROOT);
+const which = flag('case') ?? 'byId';
+ensureWrk();
+const pin = pinning();
+const work = mkdtempSync(join(tmpdir(), 'hv-ab-'));
+try {
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+  const seeded = await seed(join(work, 'seed.sqlite'), secret, work);
+  let started = 0;
+  // A fresh copy of the seeded store for every start, so each run begins from the same data.
+  const side = (label: string, tree: string) => ({
+    label,
+    start: () => {
+      const dir = join(work, `run-${started++}`);
+      mkdirSync(dir);
+      copyFileSync(join(work, 'seed.sqlite'), join(dir, 'healthvision.sqlite'));
+      const port = freePort();
+      const env = {
+        NODE_ENV: 'development',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATA_DIR: dir,
+        DATABASE_URL: `sqlite:${join(dir, 'healthvision.sqlite')}`,
+        JWT_SECRET: secret,
+        LOG_LEVEL: 'info',
+      };
+      return startServer([...pin.server, BUN, 'src/main.ts'], env, port, '/ready', tree);
+    },
+  });
+  const next = { app: 2, bare: 2 };
+  const result = await compareHttp(
+    {
+      name: `(${which})`,
+      app: side(`after: ${after}`, after),
+      bare: side(`before: ${resolve(before)}`, resolve(before)),
+      load: (key) =>
+        which === 'hold'
+          ? {
+              path: '/api/v1/appointments',
+              script: [join(import.meta.dir, 'holds.lua'), seeded.pairsFile, String(next[key])],
+            }
+          : which === 'listing'
+            ? { path: seeded.listingPath }
+            : { path: seeded.appointmentPath, headers: { authorization: `Bearer ${seeded.patientToken}` } },
+      ran: (key, run) => {
+        next[key] += run.requests + 128;
+      },
+      check: async () => {},
+    },
+    pin,
+  );
+  const ratios = result.cpuRatios.map((r) => r.toFixed(2)).join(', ');
+  console.log(
+    `${which}: before ${result.bare.cpuUsPerRequest?.toFixed(1)} us, after ${result.app.cpuUsPerRequest?.toFixed(1)} us ` +
+      `CPU per request; before/after by round ${ratios}; median ${median(result.cpuRatios).toFixed(3)}`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
