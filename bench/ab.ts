@@ -3,15 +3,17 @@
  * booking case, each side its own server process from its own tree, rounds alternating exactly as the twin
  * comparisons do:
  *
- *   bun bench/ab.ts --before=/tmp/before [--after=.] [--case=hold|listing|byId] [--rounds=5 --seconds=4]
+ *   bun bench/ab.ts --before=/tmp/before [--after=.] [--case=hold|listing|byId|webhook] [--rounds=5 --seconds=4]
  *
  * Prints both sides' CPU per request and the rounds' ratios (before over after: above 1 is a gain). The
  * same tree on both sides moves 5-10% on this shared machine, so a change smaller than that needs more
  * rounds to show.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { devPaymentSecretFile } from '../src/config.ts';
 import { seed } from './booking.ts';
 import {
   BUN,
@@ -36,14 +38,32 @@ const work = mkdtempSync(join(tmpdir(), 'hv-ab-'));
 try {
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
   const seeded = await seed(join(work, 'seed.sqlite'), secret, work);
+  // The webhook case: signed `payment.failed` events of unknown orders, one per request (as in bench/payments.ts).
+  const paymentSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
+  const eventsFile = join(work, 'events.txt');
+  if (which === 'webhook') {
+    const events = Array.from({ length: 200_000 }, (_, i) => {
+      const body = JSON.stringify({
+        entity: 'event',
+        event: 'payment.failed',
+        contains: ['payment'],
+        payload: { payment: { entity: { id: `pay_ab${i}`, order_id: `order_ab${i}`, status: 'failed' } } },
+      });
+      return `evt_ab${i} ${createHmac('sha256', paymentSecret).update(body).digest('hex')} ${body}`;
+    });
+    writeFileSync(eventsFile, `${events.join('\n')}\n`);
+  }
   let started = 0;
+  const next = { app: 2, bare: 2 };
   // A fresh copy of the seeded store for every start, so each run begins from the same data.
-  const side = (label: string, tree: string) => ({
+  const side = (label: string, tree: string, key: 'app' | 'bare') => ({
     label,
     start: () => {
       const dir = join(work, `run-${started++}`);
+      next[key] = 2; // a fresh store: its data files start over
       mkdirSync(dir);
       copyFileSync(join(work, 'seed.sqlite'), join(dir, 'healthvision.sqlite'));
+      writeFileSync(devPaymentSecretFile(dir), paymentSecret, { mode: 0o600 });
       const port = freePort();
       const env = {
         NODE_ENV: 'development',
@@ -53,25 +73,30 @@ try {
         DATABASE_URL: `sqlite:${join(dir, 'healthvision.sqlite')}`,
         JWT_SECRET: secret,
         LOG_LEVEL: 'info',
+        PAYMENT_PROVIDER: 'dev',
       };
       return startServer([...pin.server, BUN, 'src/main.ts'], env, port, '/ready', tree);
     },
   });
-  const next = { app: 2, bare: 2 };
   const result = await compareHttp(
     {
       name: `(${which})`,
-      app: side(`after: ${after}`, after),
-      bare: side(`before: ${resolve(before)}`, resolve(before)),
+      app: side(`after: ${after}`, after, 'app'),
+      bare: side(`before: ${resolve(before)}`, resolve(before), 'bare'),
       load: (key) =>
-        which === 'hold'
+        which === 'webhook'
           ? {
-              path: '/api/v1/appointments',
-              script: [join(import.meta.dir, 'holds.lua'), seeded.pairsFile, String(next[key])],
+              path: '/api/v1/payments/razorpay/webhook',
+              script: [join(import.meta.dir, 'webhooks.lua'), eventsFile, String(next[key])],
             }
-          : which === 'listing'
-            ? { path: seeded.listingPath }
-            : { path: seeded.appointmentPath, headers: { authorization: `Bearer ${seeded.patientToken}` } },
+          : which === 'hold'
+            ? {
+                path: '/api/v1/appointments',
+                script: [join(import.meta.dir, 'holds.lua'), seeded.pairsFile, String(next[key])],
+              }
+            : which === 'listing'
+              ? { path: seeded.listingPath }
+              : { path: seeded.appointmentPath, headers: { authorization: `Bearer ${seeded.patientToken}` } },
       ran: (key, run) => {
         next[key] += run.requests + 128;
       },

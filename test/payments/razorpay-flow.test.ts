@@ -142,6 +142,38 @@ describe('razorpay checkout', () => {
     expect((await deliver(t, { body: reformatted, headers: hook.headers })).status).toBe(400);
   });
 
+  test('the webhook reads its own request: another media type -> 415, an overlong header or body -> 422, nothing changes', async () => {
+    const o = await ordered();
+    const hook = fake.webhook('payment.captured', fake.pay(o.orderId));
+    const asText = await deliver(t, {
+      body: hook.body,
+      headers: { ...hook.headers, 'content-type': 'text/plain' },
+    });
+    expect([asText.status, asText.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const longId = await deliver(t, {
+      body: hook.body,
+      headers: { ...hook.headers, 'x-razorpay-event-id': 'e'.repeat(129) },
+    });
+    expect([longId.status, longId.body.error.code]).toEqual([422, 'VALIDATION_FAILED']);
+    expect(longId.body.error.details.issues).toEqual([
+      { path: 'x-razorpay-event-id', message: 'Expected string length less or equal to 128' },
+    ]);
+    const longSignature = await deliver(t, {
+      body: hook.body,
+      headers: { ...hook.headers, 'x-razorpay-signature': 'f'.repeat(257) },
+    });
+    expect(longSignature.body.error.details.issues.map((issue: { path: string }) => issue.path)).toEqual([
+      'x-razorpay-signature',
+    ]);
+    const padded = `${hook.body}${' '.repeat(256 * 1024)}`;
+    const longBody = await deliver(t, { body: padded, headers: hook.headers });
+    expect([longBody.status, longBody.body.error.details.issues[0].path]).toEqual([422, '(root)']);
+    expect((await storedPayment(t, o.paymentId)).status).toBe('created');
+    // The same event as Razorpay sent it is taken.
+    expect((await deliver(t, hook)).status).toBe(200);
+    expect((await storedPayment(t, o.paymentId)).status).toBe('applied');
+  });
+
   test('out of order: payment.failed after the capture changes nothing; failed then captured still confirms', async () => {
     const o = await ordered();
     const paid = fake.pay(o.orderId);
