@@ -9,7 +9,6 @@
  * same tree on both sides moves 5-10% on this shared machine, so a change smaller than that needs more
  * rounds to show.
  */
-import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +25,7 @@ import {
   ROOT,
   startServer,
 } from './harness.ts';
+import { writeSignedEvents } from './payments.ts';
 
 const before = flag('before');
 if (!before)
@@ -41,18 +41,7 @@ try {
   // The webhook case: signed `payment.failed` events of unknown orders, one per request (as in bench/payments.ts).
   const paymentSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
   const eventsFile = join(work, 'events.txt');
-  if (which === 'webhook') {
-    const events = Array.from({ length: 200_000 }, (_, i) => {
-      const body = JSON.stringify({
-        entity: 'event',
-        event: 'payment.failed',
-        contains: ['payment'],
-        payload: { payment: { entity: { id: `pay_ab${i}`, order_id: `order_ab${i}`, status: 'failed' } } },
-      });
-      return `evt_ab${i} ${createHmac('sha256', paymentSecret).update(body).digest('hex')} ${body}`;
-    });
-    writeFileSync(eventsFile, `${events.join('\n')}\n`);
-  }
+  if (which === 'webhook') writeSignedEvents(eventsFile, 200_000, paymentSecret);
   let started = 0;
   const next = { app: 2, bare: 2 };
   // A fresh copy of the seeded store for every start, so each run begins from the same data.

@@ -2,7 +2,6 @@
  * The booking routes timed in process (no HTTP, no wrk): `app.handle` on a seeded copy, for profiling
  * (`bun --cpu-prof bench/inprocess.ts`) and quick before/after checks of a change. Not a comparison.
  */
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { devPaymentSecretFile, loadConfig } from '../src/config.ts';
 import { buildContainer } from '../src/container.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { seed } from './booking.ts';
+import { signedEvent } from './payments.ts';
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const N = Number(process.argv.find((a) => a.startsWith('--n='))?.slice(4) ?? 3000);
@@ -51,25 +51,13 @@ try {
       });
     },
     webhook: () => {
-      const i = event++;
-      const body = JSON.stringify({
-        entity: 'event',
-        account_id: 'acc_bench',
-        event: 'payment.failed',
-        contains: ['payment'],
-        payload: {
-          payment: {
-            entity: { id: `pay_bench${i}`, order_id: `order_bench${i}`, amount: 50_000, status: 'failed' },
-          },
-        },
-        created_at: Math.floor(Date.now() / 1000),
-      });
+      const { id, signature, body } = signedEvent(event++, paymentSecret);
       return new Request(`${base}/api/v1/payments/razorpay/webhook`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-razorpay-signature': createHmac('sha256', paymentSecret).update(body).digest('hex'),
-          'x-razorpay-event-id': `evt_bench${i}`,
+          'x-razorpay-signature': signature,
+          'x-razorpay-event-id': id,
           // As over HTTP: a declared length spares the body guard measuring a copy.
           'content-length': String(Buffer.byteLength(body)),
         },

@@ -39,6 +39,36 @@ import {
 const EVENTS = quick ? 60_000 : 200_000;
 const FUNDS_PAISE = 1_000_000_000;
 
+/** Event `i` of the webhook case: a signed `payment.failed` of an order nobody has, as Razorpay sends one. */
+export function signedEvent(i: number, webhookSecret: string) {
+  const body = JSON.stringify({
+    entity: 'event',
+    account_id: 'acc_bench',
+    event: 'payment.failed',
+    contains: ['payment'],
+    payload: {
+      payment: {
+        entity: { id: `pay_bench${i}`, order_id: `order_bench${i}`, amount: 50_000, status: 'failed' },
+      },
+    },
+    created_at: Math.floor(Date.now() / 1000),
+  });
+  return {
+    id: `evt_bench${i}`,
+    signature: createHmac('sha256', webhookSecret).update(body).digest('hex'),
+    body,
+  };
+}
+
+/** `count` distinct signed events, one per line as `bench/webhooks.lua` reads them. */
+export function writeSignedEvents(file: string, count: number, webhookSecret: string): void {
+  const lines = Array.from({ length: count }, (_, i) => {
+    const { id, signature, body } = signedEvent(i, webhookSecret);
+    return `${id} ${signature} ${body}`;
+  });
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
   const started = performance.now();
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
@@ -92,23 +122,8 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
   await store.close();
   const pairsFile = join(dir, 'checkout-pairs.txt');
   writeFileSync(pairsFile, `${lines.join('\n')}\n`);
-  const events = Array.from({ length: EVENTS }, (_, i) => {
-    const body = JSON.stringify({
-      entity: 'event',
-      account_id: 'acc_bench',
-      event: 'payment.failed',
-      contains: ['payment'],
-      payload: {
-        payment: {
-          entity: { id: `pay_bench${i}`, order_id: `order_bench${i}`, amount: 50_000, status: 'failed' },
-        },
-      },
-      created_at: Math.floor(now.getTime() / 1000),
-    });
-    return `evt_bench${i} ${createHmac('sha256', paymentSecret).update(body).digest('hex')} ${body}`;
-  });
   const eventsFile = join(dir, 'events.txt');
-  writeFileSync(eventsFile, `${events.join('\n')}\n`);
+  writeSignedEvents(eventsFile, EVENTS, paymentSecret);
 
   const files: Record<Side, { dir: string; database: string }> = {
     app: { dir: join(dir, 'app'), database: join(dir, 'app', 'healthvision.sqlite') },
@@ -170,10 +185,7 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
         hooks[side] += result.requests + 2 * CONNECTIONS;
       },
       check: async (a, b) => {
-        const first = events[0]!;
-        const s1 = first.indexOf(' ');
-        const s2 = first.indexOf(' ', s1 + 1);
-        const [id, signature, body] = [first.slice(0, s1), first.slice(s1 + 1, s2), first.slice(s2 + 1)];
+        const { id, signature, body } = signedEvent(0, paymentSecret);
         const answers = await Promise.all(
           [a, b].map(async (server) => {
             const response = await fetch(`${server.url}/api/v1/payments/razorpay/webhook`, {
