@@ -23,6 +23,7 @@ import {
   median,
   pinning,
   ROOT,
+  serverEnv,
   startServer,
 } from './harness.ts';
 import { writeSignedEvents } from './payments.ts';
@@ -54,16 +55,7 @@ try {
       copyFileSync(join(work, 'seed.sqlite'), join(dir, 'healthvision.sqlite'));
       writeFileSync(devPaymentSecretFile(dir), paymentSecret, { mode: 0o600 });
       const port = freePort();
-      const env = {
-        NODE_ENV: 'development',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATA_DIR: dir,
-        DATABASE_URL: `sqlite:${join(dir, 'healthvision.sqlite')}`,
-        JWT_SECRET: secret,
-        LOG_LEVEL: 'info',
-        PAYMENT_PROVIDER: 'dev',
-      };
+      const env = serverEnv(port, dir, join(dir, 'healthvision.sqlite'), secret, { PAYMENT_PROVIDER: 'dev' });
       return startServer([...pin.server, BUN, 'src/main.ts'], env, port, '/ready', tree);
     },
   });

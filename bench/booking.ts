@@ -35,6 +35,7 @@ import {
   type Server,
   type Side,
   sameJson,
+  serverEnv,
   startServer,
 } from './harness.ts';
 import { signAccess } from './servers/twin.ts';
@@ -227,17 +228,11 @@ export async function bookingRows(pin: Pinning, dir: string): Promise<Row[]> {
       `${(HOLD_PAIRS + LISTING_DOCTORS * LISTING_SLOTS).toLocaleString('en-US')} slots in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
   );
 
-  const envOf = (side: Side, port: number) => ({
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATA_DIR: files[side].dir,
-    DATABASE_URL: `sqlite:${files[side].database}`,
-    JWT_SECRET: secret,
-    LOG_LEVEL: 'info',
-    // Read by the twin only: `--twin-jwt=hmac` verifies tokens by hand instead of with the app's library.
-    TWIN_JWT: flag('twin-jwt') ?? 'library',
-  });
+  const envOf = (side: Side, port: number) =>
+    serverEnv(port, files[side].dir, files[side].database, secret, {
+      // Read by the twin only: `--twin-jwt=hmac` verifies tokens by hand instead of with the app's library.
+      TWIN_JWT: flag('twin-jwt') ?? 'library',
+    });
   const app = {
     label: 'src/main.ts (all middleware)',
     start: () => {

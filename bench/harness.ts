@@ -121,6 +121,27 @@ export async function startServer(
   throw new Error(`${command.join(' ')} did not answer ${readyPath} within 10 s`);
 }
 
+/**
+ * The environment every bench server runs with: development settings on loopback, its own data folder and
+ * store file, logging at `info` (written, to /dev/null), plus what a case adds.
+ */
+export const serverEnv = (
+  port: number,
+  dataDir: string,
+  database: string,
+  jwtSecret: string,
+  extra: Record<string, string> = {},
+): Record<string, string> => ({
+  NODE_ENV: 'development',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  DATABASE_URL: `sqlite:${database}`,
+  JWT_SECRET: jwtSecret,
+  LOG_LEVEL: 'info',
+  ...extra,
+});
+
 export interface HttpSide {
   label: string;
   start(): Promise<Server>;

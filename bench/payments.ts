@@ -33,6 +33,7 @@ import {
   type Row,
   runAlone,
   type Side,
+  serverEnv,
   startServer,
 } from './harness.ts';
 
@@ -138,17 +139,11 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
     `  (g-h) seeded ${patients.size.toLocaleString('en-US')} funded wallets and ${EVENTS.toLocaleString('en-US')} signed events in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 
-  const envOf = (side: Side, port: number) => ({
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATA_DIR: files[side].dir,
-    DATABASE_URL: `sqlite:${files[side].database}`,
-    JWT_SECRET: secret,
-    LOG_LEVEL: 'info',
-    PAYMENT_PROVIDER: 'dev',
-    TWIN_JWT: 'library',
-  });
+  const envOf = (side: Side, port: number) =>
+    serverEnv(port, files[side].dir, files[side].database, secret, {
+      PAYMENT_PROVIDER: 'dev',
+      TWIN_JWT: 'library',
+    });
   const app = {
     label: 'src/main.ts (all middleware)',
     start: () => {
