@@ -4,9 +4,10 @@
  * app's environment (`bun bench/servers/twin-booking.ts`), read by the same config loader.
  *
  *   POST /api/v1/appointments               auth (patient), body and Idempotency-Key checks, the key's
- *                                           record, slot and doctor reads, the live-hold count, one
- *                                           transaction (claim, lapsed holders, insert), the recount,
- *                                           the doctor summary read, the key's completion, two log lines
+ *                                           record, slot and doctor reads, one transaction (the
+ *                                           patient's hold lock, the live-hold count, claim, lapsed
+ *                                           holders, insert), the doctor summary read, the key's
+ *                                           completion, two log lines
  *   GET  /api/v1/appointments/:id           auth (any role), one read by id, the party check, the doctor summary read
  *   GET  /api/v1/doctors/:id/slots          query checks, the approved-doctor read, the page query
  */
@@ -53,6 +54,9 @@ const sql = {
   releaseKey: db.query(
     `DELETE FROM "idempotency_keys" WHERE id = ? AND ${field('leaseId')} = ? AND ${field('state')} = ?`,
   ),
+  lockPatientHolds: db.query<Row, [number, string]>(
+    `UPDATE "users" SET doc = json_set(doc, '$.holdRevision', COALESCE(${field('holdRevision')}, 0) + ?) WHERE id = ? RETURNING id, doc`,
+  ),
   countLiveHolds: db.query<{ n: number }, [string, string, string]>(
     `SELECT COUNT(*) AS n FROM "appointments" WHERE ${field('patientId')} = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} > ?`,
   ),
@@ -66,10 +70,6 @@ const sql = {
     `UPDATE "appointments" SET doc = json_remove(json_set(doc, '$.expiredAt', json(?), '$.updatedAt', json(?), '$.status', json(?)), '$.active') WHERE id = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} <= ? RETURNING id, doc`,
   ),
   insertAppointment: db.query('INSERT INTO "appointments" (id, doc) VALUES (?, ?)'),
-  withdraw: db.query(`DELETE FROM "appointments" WHERE id = ? AND ${field('status')} = ?`),
-  release: db.query(
-    `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.updatedAt', json(?)), '$.heldBy', '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = ? AND ${field('heldBy')} = ? RETURNING id, doc`,
-  ),
 };
 const SLOT_PAGE_MAX = 500;
 const pageQueries = new Map<number, ReturnType<typeof db.query<Row, string[]>>>();
@@ -272,7 +272,6 @@ function placeHold(patientId: string, input: { slotId: string; reason?: string }
   const lapsed = slot.status === 'held' && slot.holdExpiresAt !== undefined && slot.holdExpiresAt <= now;
   if (slot.status !== 'open' && !lapsed) return slotUnavailable();
   const max = config.MAX_HOLDS_PER_PATIENT;
-  if (sql.countLiveHolds.get(patientId, 'pending_payment', now)!.n >= max) return tooManyHolds();
 
   const appointmentId = Bun.randomUUIDv7();
   const holdExpiresAt = new Date(
@@ -295,6 +294,12 @@ function placeHold(patientId: string, input: { slotId: string; reason?: string }
   const retired: string[] = [];
   db.run('BEGIN IMMEDIATE');
   try {
+    // The patient's hold lock, then the limit counted inside the transaction.
+    JSON.parse(sql.lockPatientHolds.all(1, patientId)[0]!.doc);
+    if (sql.countLiveHolds.get(patientId, 'pending_payment', now)!.n >= max) {
+      db.run('ROLLBACK');
+      return tooManyHolds();
+    }
     const claimed = sql.claim.all(
       json('held'),
       json(appointmentId),
@@ -333,13 +338,6 @@ function placeHold(patientId: string, input: { slotId: string; reason?: string }
   }
   for (const id of retired)
     logLine('info', 'hold expired', { appointmentId: id, slotId: slotRow.id, by: 'claim' }, logLevel);
-  if (sql.countLiveHolds.get(patientId, 'pending_payment', now)!.n > max) {
-    db.transaction(() => {
-      sql.withdraw.run(appointmentId, 'pending_payment');
-      sql.release.all(json('open'), json(now), slotRow.id, 'held', appointmentId);
-    })();
-    return tooManyHolds();
-  }
   logLine('info', 'hold placed', { appointmentId, slotId: slotRow.id, patientId }, logLevel);
   return [
     201,

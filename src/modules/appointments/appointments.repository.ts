@@ -2,6 +2,7 @@ import type { InsertDoc } from '../../db/collection.ts';
 import { isDuplicateOn } from '../../db/errors.ts';
 import type { Filter, Page, Store } from '../../db/index.ts';
 import { ConflictError } from '../../shared/errors.ts';
+import { Users } from '../users/users.model.ts';
 import {
   ACTIVE_APPOINTMENT_STATUSES,
   type AppointmentDoc,
@@ -42,6 +43,15 @@ export class AppointmentsRepository {
 
   findById(id: string): Promise<AppointmentDoc | null> {
     return this.appointments.findById(id);
+  }
+
+  /**
+   * Serializes the holds of one patient: inside a transaction, the write to the patient's document makes
+   * two concurrent holds conflict (MongoDB retries the later one, which then counts the earlier one's
+   * appointment; SQLite queues it), so the per-patient limit can never miss a concurrent insert.
+   */
+  async lockPatientHolds(patientId: string): Promise<void> {
+    await this.store.collection(Users).updateOne({ _id: patientId }, { $inc: { holdRevision: 1 } });
   }
 
   /** Unpaid holds of the patient that still hold their slot at `now`. */
@@ -182,11 +192,6 @@ export class AppointmentsRepository {
         updatedAt: now,
       },
     );
-  }
-
-  /** Removes a hold that lost the per-patient limit before anyone was told of it. */
-  withdraw(id: string): Promise<boolean> {
-    return this.appointments.deleteOne({ _id: id, status: 'pending_payment' });
   }
 
   /** Newest first; `party` is the patient's or the doctor's own id. */

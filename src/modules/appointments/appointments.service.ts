@@ -61,11 +61,13 @@ export class AppointmentsService {
   ) {}
 
   /**
-   * Holds the slot for the patient until `holdExpiresAt`. The claim (one conditional write on the slot:
-   * open, or held by a lapsed hold), the expiry of a lapsed holder and the appointment insert are one
-   * store transaction, so a crash leaves either all of them or none; the one-active-per-slot index backs
-   * the insert. The per-patient limit is checked before and verified after, so concurrent holds of one
-   * patient cannot exceed it.
+   * Holds the slot for the patient until `holdExpiresAt`. One store transaction, so a crash leaves all of
+   * it or none: the patient's hold lock, the per-patient limit counted, the claim (one conditional write on
+   * the slot: open, or held by a lapsed hold), the expiry of a lapsed holder and the appointment insert;
+   * the one-active-per-slot index backs the insert. The lock (a write to the patient's document) makes
+   * concurrent holds of one patient conflict, so each counts the others that committed before it: MongoDB
+   * retries the later transaction, SQLite queues it. So the limit is exact, and concurrent holds of one
+   * patient fill it rather than all stepping back.
    */
   async hold(patientId: string, input: HoldBody): Promise<AppointmentDoc> {
     const now = this.clock.now();
@@ -76,7 +78,6 @@ export class AppointmentsService {
     if (slot.startsAt <= now) throw slotUnavailable('The slot has already started');
     if (slot.status !== 'open' && !isLapsed(slot, now)) throw slotUnavailable();
     const max = this.rules.maxHoldsPerPatient;
-    if ((await this.appointments.countLiveHolds(patientId, now)) >= max) throw tooManyHolds(max);
 
     const appointmentId = newId();
     const holdEnds = now.getTime() + this.rules.holdSeconds * 1000;
@@ -86,6 +87,8 @@ export class AppointmentsService {
     const { appointment, retired } = await this.store.transaction(async (tx) => {
       const slots = this.slots.within(tx);
       const appointments = this.appointments.within(tx);
+      await appointments.lockPatientHolds(patientId);
+      if ((await appointments.countLiveHolds(patientId, now)) >= max) throw tooManyHolds(max);
       if (!(await slots.claim(slot._id, appointmentId, now, holdExpiresAt))) throw slotUnavailable();
       const retired = await this.retireLapsedHolders(appointments, slot._id, appointmentId, now);
       // A second active appointment on the slot is refused by the store: 409 `SLOT_UNAVAILABLE`.
@@ -106,15 +109,6 @@ export class AppointmentsService {
       return { appointment, retired };
     });
     for (const previous of retired) this.logExpired(previous, 'claim');
-
-    if ((await this.appointments.countLiveHolds(patientId, now)) > max) {
-      // A concurrent hold of the same patient got in too; this one steps back, unseen by anyone.
-      await this.store.transaction(async (tx) => {
-        await this.appointments.within(tx).withdraw(appointmentId);
-        await this.slots.within(tx).release(slot._id, appointmentId, now);
-      });
-      throw tooManyHolds(max);
-    }
     this.logger.info('hold placed', { appointmentId, slotId: slot._id, patientId });
     return appointment;
   }

@@ -68,6 +68,8 @@ export const UserDoc = Type.Object(
     doctor: Type.Optional(DoctorProfile),
     /** Bumped by every slot-publishing transaction of a doctor, so concurrent ones conflict (never shown). */
     scheduleRevision: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Bumped by every hold transaction of a patient, so concurrent ones conflict (never shown). */
+    holdRevision: Type.Optional(Type.Integer({ minimum: 0 })),
     createdAt: Type.Date(),
     updatedAt: Type.Date(),
   },
