@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import { createHash, createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { purgeExpiredRecords } from '../../src/jobs/housekeeping.ts';
 import { RefreshSuccessors, RefreshTokens, Sessions } from '../../src/modules/auth/auth.model.ts';
@@ -150,6 +150,50 @@ describe('access tokens', () => {
     expect(accessAsRefresh.body.error.code).toBe('INVALID_REFRESH_TOKEN');
     // Neither attempt disturbed the session.
     expect((await refresh(fresh.refreshToken)).status).toBe(200);
+  });
+});
+
+describe('a token is verified once per process', () => {
+  test('its signature is checked on first use only; its expiry and its session on every use', async () => {
+    const fresh = await createUser(t, { role: 'patient' });
+    const verify = spyOn(crypto.subtle, 'verify');
+    try {
+      expect((await me(fresh.accessToken)).status).toBe(200);
+      const first = verify.mock.calls.length;
+      for (let i = 0; i < 3; i++) expect((await me(fresh.accessToken)).status).toBe(200);
+      expect(verify.mock.calls.length).toBe(first);
+      // A token with its signature changed is another text: verified, and refused.
+      const { signature } = parts(fresh.accessToken);
+      const altered = `${fresh.accessToken.slice(0, -signature.length)}${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+      const refused = await me(altered);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('INVALID_TOKEN');
+      expect(verify.mock.calls.length).toBeGreaterThan(first);
+    } finally {
+      verify.mockRestore();
+    }
+    // Remembered, and still ended by a sign-out at once.
+    expect(
+      (
+        await t.call('POST', '/api/v1/auth/logout', {
+          token: fresh.accessToken,
+          body: { refreshToken: fresh.refreshToken },
+        })
+      ).status,
+    ).toBe(204);
+    const after = await me(fresh.accessToken);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('SESSION_REVOKED');
+  });
+
+  test('a remembered token still expires by the clock -> TOKEN_EXPIRED', async () => {
+    const fresh = await createUser(t, { role: 'patient' });
+    expect((await me(fresh.accessToken)).status).toBe(200);
+    const { exp } = parts(fresh.accessToken).payload;
+    t.clock.advance(exp * 1000 - t.clock.now().getTime());
+    const res = await me(fresh.accessToken);
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('TOKEN_EXPIRED');
   });
 });
 

@@ -7,6 +7,7 @@ import type { RefreshTokenDoc } from './auth.model.ts';
 import { openSuccessor, sealSuccessor } from './refresh-successor.ts';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
+import { VERIFIED_TOKENS_MAX, type VerifiedClaims, VerifiedTokens } from './verified-tokens.ts';
 
 /** Who a valid access token speaks for; what the auth plugin gives handlers as `user`. */
 export interface AuthUser {
@@ -61,13 +62,17 @@ const decodeClaims = (token: string): Record<string, unknown> | null => {
 export class TokenService {
   private readonly signer;
   private readonly endedListeners = new Set<(ended: SessionEnded) => void>();
+  /** Tokens verified before: their signature is checked once, their time claims and session every time. */
+  private readonly verified: VerifiedTokens;
 
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly clock: Clock,
     private readonly settings: TokenSettings,
+    verifiedTokensMax = VERIFIED_TOKENS_MAX,
   ) {
+    this.verified = new VerifiedTokens(verifiedTokensMax);
     this.signer = jwt({
       secret: settings.secret,
       alg: 'HS256',
@@ -164,7 +169,8 @@ export class TokenService {
 
   /**
    * Checks a bearer access token: signature (HS256 only), `typ`, `iss`, `aud`, `exp` against the clock,
-   * the claims' shape, and that its session is still live (one read by id).
+   * the claims' shape, and that its session is still live (one read by id). The signature and claims are
+   * checked once per token in this process (`VerifiedTokens`); the clock and the session, every time.
    */
   async authenticate(authorization: string | undefined): Promise<AuthUser> {
     const match = authorization?.match(/^Bearer\s+(\S+)$/i);
@@ -173,6 +179,17 @@ export class TokenService {
     // A compact JWS exactly (three unpadded base64url parts), so no other spelling of a token passes.
     if (!COMPACT_JWS.test(token)) throw new UnauthorizedError('The access token is invalid', 'INVALID_TOKEN');
     const now = this.clock.now();
+    const { sub, role, sid } =
+      this.verified.get(token, Math.floor(now.getTime() / 1000)) ?? (await this.verifyFully(token, now));
+    const session = await this.sessions.findLive(sid, now);
+    if (!session || session.userId !== sub) {
+      throw new UnauthorizedError('The session has ended; sign in again', 'SESSION_REVOKED');
+    }
+    return { id: sub, role: role as Role, sessionId: sid };
+  }
+
+  /** The checks a token not yet verified in this process goes through; remembered when it passes. */
+  private async verifyFully(token: string, now: Date): Promise<VerifiedClaims> {
     const claims = await this.verifyAccess(token, now);
     if (!claims) {
       const exp = decodeClaims(token)?.exp;
@@ -184,15 +201,19 @@ export class TokenService {
       }
       throw new UnauthorizedError('The access token is invalid', 'INVALID_TOKEN');
     }
-    const { sub, role, sid } = claims;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || !ROLES.includes(role as Role)) {
+    const { sub, role, sid, exp, nbf } = claims;
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      !ROLES.includes(role as Role) ||
+      typeof exp !== 'number'
+    ) {
       throw new UnauthorizedError('The access token is invalid', 'INVALID_TOKEN');
     }
-    const session = await this.sessions.findLive(sid, now);
-    if (!session || session.userId !== sub) {
-      throw new UnauthorizedError('The session has ended; sign in again', 'SESSION_REVOKED');
-    }
-    return { id: sub, role: role as Role, sessionId: sid };
+    const verified: VerifiedClaims = { sub, role: role as Role, sid, exp };
+    if (typeof nbf === 'number') verified.nbf = nbf;
+    this.verified.remember(token, verified);
+    return verified;
   }
 
   async revokeSession(sessionId: string, reason: 'logout' | 'password_reset'): Promise<boolean> {
