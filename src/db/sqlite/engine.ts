@@ -13,6 +13,7 @@ import type {
   SortSpec,
   Update,
 } from '../types.ts';
+import { Gate } from './gate.ts';
 import {
   fieldExpr,
   filterShape,
@@ -47,35 +48,6 @@ export function indexStatement(def: CollectionDef, index: IndexSpec): { name: st
     name,
     sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX "${name}" ON "${def.name}" (${columns})${partial}`,
   };
-}
-
-/**
- * While a transaction is open, other work on this connection waits. Callers test `busy` inline, right
- * before their synchronous work: were the check a tick earlier, a transaction begun in between would
- * swallow the work (and roll it back with itself).
- */
-class Gate {
-  private held: Promise<void> | null = null;
-
-  async wait(): Promise<void> {
-    while (this.held) await this.held;
-  }
-
-  async acquire(): Promise<() => void> {
-    while (this.held) await this.held;
-    let release!: () => void;
-    this.held = new Promise((resolve) => {
-      release = resolve;
-    });
-    return () => {
-      this.held = null;
-      release();
-    };
-  }
-
-  get busy(): boolean {
-    return this.held !== null;
-  }
 }
 
 /** A filter with `_id` as its only key. */
@@ -142,7 +114,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async insertMany(docs: BaseDoc[]): Promise<void> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     this.insert ??= this.db.query<never, [string, string]>(
       `INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`,
     );
@@ -208,7 +180,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     const id = filter._id;
     // The commonest read, a bare `{ _id }`, skips building its SQL (and the statement cache lookup).
     if (typeof id === 'string' && sort === undefined && isOnlyId(filter)) {
@@ -220,7 +192,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     const { statement, params } = this.select(filter, sort, limit);
     return (statement.all(...params) as Row[]).map((row) => this.toDoc(row)!);
   }
@@ -231,7 +203,7 @@ class SqliteCollection implements EngineCollection {
     limit: number,
     stored = false,
   ): Promise<{ docs: BaseDoc[]; hasMore: boolean }> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     // One row past the page says whether another page follows; it is read but never parsed.
     const { statement, params } = this.select(filter, sort, limit + 1);
     const rows = statement.all(...params) as Row[];
@@ -242,7 +214,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async count(filter: Filter): Promise<number> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     const { statement, params } = this.prepared(
       'count',
       filter,
@@ -257,7 +229,7 @@ class SqliteCollection implements EngineCollection {
     update: Update,
     returnDocument: boolean,
   ): Promise<BaseDoc | boolean | null> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     const head: Param[] = [];
     const byId = typeof filter._id === 'string';
     const { statement, params } = this.prepared(
@@ -302,7 +274,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async deleteOne(filter: Filter): Promise<boolean> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     const byId = typeof filter._id === 'string';
     const { statement, params } = this.prepared(
       byId ? 'delete one' : 'delete first',
@@ -318,7 +290,7 @@ class SqliteCollection implements EngineCollection {
   }
 
   async deleteMany(filter: Filter): Promise<number> {
-    while (this.gate?.busy) await this.gate.wait();
+    if (this.gate?.busy) await this.gate.wait();
     const { statement, params } = this.prepared(
       'delete all',
       filter,
@@ -414,7 +386,7 @@ export class SqliteEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await this.gate.wait();
+    await this.gate.idle();
     this.db.close();
   }
 }
