@@ -156,6 +156,9 @@ export function accessVerifier(
       if (known.exp > Math.floor(now / 1000)) return known;
       verified.delete(token);
     }
+    // The signature in its one spelling, as the app checks it before verifying.
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) return null;
     const claims = await signer.verify(token, {
       algorithms: ['HS256'],
       typ: 'at+jwt',

@@ -51,4 +51,23 @@ describe('bearer tokens are read in exactly one spelling', () => {
       expect([res.status, res.body.error.code]).toEqual([401, 'INVALID_TOKEN']);
     }
   });
+
+  test('a signature whose last character differs only in its unused bits is INVALID_TOKEN', async () => {
+    const user = await createUser(t, { role: 'patient' });
+    const { accessToken } = user;
+    expect((await t.call('GET', '/api/v1/me', { token: accessToken })).status).toBe(200);
+    // 32 bytes are 43 base64url characters; the last one's two low bits carry nothing, so three other
+    // characters decode to the same signature. Each is another spelling of the token, and refused.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(accessToken.at(-1)!);
+    const spellings = [1, 2, 3].map((bits) => `${accessToken.slice(0, -1)}${alphabet[last ^ bits]}`);
+    for (const token of spellings) {
+      expect(Buffer.from(token.split('.')[2]!, 'base64url')).toEqual(
+        Buffer.from(accessToken.split('.')[2]!, 'base64url'),
+      );
+      const res = await t.call('GET', '/api/v1/me', { token });
+      expect([res.status, res.body.error.code]).toEqual([401, 'INVALID_TOKEN']);
+    }
+    expect((await t.call('GET', '/api/v1/me', { token: accessToken })).status).toBe(200);
+  });
 });
