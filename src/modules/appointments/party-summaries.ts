@@ -26,6 +26,7 @@ export class PartySummaries {
   constructor(private readonly users: UsersRepository) {}
 
   async present(viewer: Viewer, appointments: AppointmentDoc[]): Promise<Appointment[]> {
+    if (appointments.length === 1) return [await this.presentOne(viewer, appointments[0]!)];
     const withDoctor = viewer.role !== 'doctor';
     const withPatient = viewer.role !== 'patient';
     const ids = new Set<string>();
@@ -34,18 +35,27 @@ export class PartySummaries {
       if (withPatient) ids.add(appointment.patientId);
     }
     const users = new Map((await this.users.findByIds([...ids])).map((user) => [user._id, user]));
-    return appointments.map((doc) => {
-      const appointment = toAppointment(doc);
-      const doctor = withDoctor ? users.get(doc.doctorId) : undefined;
-      const patient = withPatient ? users.get(doc.patientId) : undefined;
-      if (doctor) appointment.doctor = doctorSummary(doctor);
-      if (patient) appointment.patient = patientSummary(patient);
-      return appointment;
-    });
+    return appointments.map((doc) =>
+      this.withParties(viewer, doc, users.get(doc.doctorId), users.get(doc.patientId)),
+    );
   }
 
+  /** One appointment: its other party (both for an admin) read by primary key, no query built for a set. */
   async presentOne(viewer: Viewer, appointment: AppointmentDoc): Promise<Appointment> {
-    const [presented] = await this.present(viewer, [appointment]);
-    return presented!;
+    const doctor = viewer.role !== 'doctor' ? await this.users.findById(appointment.doctorId) : null;
+    const patient = viewer.role !== 'patient' ? await this.users.findById(appointment.patientId) : null;
+    return this.withParties(viewer, appointment, doctor, patient);
+  }
+
+  private withParties(
+    viewer: Viewer,
+    doc: AppointmentDoc,
+    doctor: UserDoc | null | undefined,
+    patient: UserDoc | null | undefined,
+  ): Appointment {
+    const appointment = toAppointment(doc);
+    if (doctor && viewer.role !== 'doctor') appointment.doctor = doctorSummary(doctor);
+    if (patient && viewer.role !== 'patient') appointment.patient = patientSummary(patient);
+    return appointment;
   }
 }
