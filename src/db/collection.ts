@@ -111,8 +111,16 @@ export class Collection<S extends TObject, T extends BaseDoc = Static<S> & BaseD
     return prepared;
   }
 
-  findById(id: string): Promise<T | null> {
-    return this.engine.findOne({ _id: id }) as Promise<T | null>;
+  /**
+   * By primary key; with `stored`, in the document's JSON form (dates as the ISO strings `toISOString`
+   * writes, no `Date` built), for reads that go out as JSON or are compared as text at once.
+   */
+  findById(id: string): Promise<T | null>;
+  findById(id: string, options: { stored: true }): Promise<Stored<T> | null>;
+  findById(id: string, options?: { stored: true }): Promise<T | Stored<T> | null> {
+    return this.engine.findOne({ _id: id }, undefined, options?.stored === true) as Promise<
+      T | Stored<T> | null
+    >;
   }
 
   /** The first match in the sort, ties (and no sort at all) broken by `_id`, so both engines pick the same. */

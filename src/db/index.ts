@@ -12,6 +12,7 @@ export {
   StoreError,
 } from './errors.ts';
 export type * from './types.ts';
+export { isoOf } from './types.ts';
 
 export interface OpenStoreOptions {
   /** Called with each sentence worth logging at boot (transactions unavailable, a store file others can read). */

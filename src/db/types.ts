@@ -53,6 +53,10 @@ export interface FindOptions {
   cursor?: string | null;
 }
 
+/** An instant of a document read in either form, as the ISO string the stored form holds. */
+export const isoOf = (instant: Date | string): string =>
+  typeof instant === 'string' ? instant : instant.toISOString();
+
 /** A document in its JSON form, as SQLite stores it: every `Date` an ISO string (`toISOString`). */
 export type Stored<T> = T extends Date
   ? string
@@ -70,7 +74,8 @@ export interface Page<T> {
 /** The per-engine primitives. Validation, ids and cursors live above this, once, in `Collection`. */
 export interface EngineCollection {
   insertMany(docs: BaseDoc[]): Promise<void>;
-  findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null>;
+  /** The first match; with `stored`, in its JSON form (dates as ISO strings, no `Date` built). */
+  findOne(filter: Filter, sort?: SortSpec, stored?: boolean): Promise<BaseDoc | null>;
   find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]>;
   /**
    * Up to `limit` matches, and whether at least one more follows them; with `stored`, in their JSON form

@@ -186,6 +186,19 @@ describe('a token is verified once per process', () => {
     expect(after.body.error.code).toBe('SESSION_REVOKED');
   });
 
+  test("a remembered token stops at its session's expiry, to the millisecond", async () => {
+    const fresh = await createUser(t, { role: 'patient' });
+    expect((await me(fresh.accessToken)).status).toBe(200);
+    const sessions = t.container.store.collection(Sessions);
+    const { sid } = parts(fresh.accessToken).payload;
+    const now = t.clock.now();
+    await sessions.updateOne({ _id: sid }, { $set: { expiresAt: new Date(now.getTime() + 1) } });
+    expect((await me(fresh.accessToken)).status).toBe(200);
+    await sessions.updateOne({ _id: sid }, { $set: { expiresAt: now } });
+    const ended = await me(fresh.accessToken);
+    expect([ended.status, ended.body.error.code]).toEqual([401, 'SESSION_REVOKED']);
+  });
+
   test('a remembered token still expires by the clock -> TOKEN_EXPIRED', async () => {
     const fresh = await createUser(t, { role: 'patient' });
     expect((await me(fresh.accessToken)).status).toBe(200);

@@ -147,6 +147,13 @@ test('a lapsed hold reads as expired at once, before the sweeper writes it, in g
   expect((await read(`/api/v1/appointments/${id}`)).body.appointment.status).toBe('pending_payment');
   expect(ids(await read('/api/v1/appointments?status=pending_payment'))).toContain(id);
 
+  // The boundary, to the millisecond: pending 1 ms before holdExpiresAt, expired at it.
+  const expiresAt = new Date(placed.body.appointment.holdExpiresAt);
+  t.clock.set(plus(expiresAt, -1));
+  expect((await read(`/api/v1/appointments/${id}`)).body.appointment.status).toBe('pending_payment');
+  t.clock.set(expiresAt);
+  expect((await read(`/api/v1/appointments/${id}`)).body.appointment.status).toBe('expired');
+
   t.clock.set(plus(new Date(placed.body.appointment.holdExpiresAt), 1000));
   const seen = (await read(`/api/v1/appointments/${id}`)).body.appointment;
   expect(seen).toMatchObject({ status: 'expired', expiredAt: placed.body.appointment.holdExpiresAt });

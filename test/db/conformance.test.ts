@@ -273,6 +273,22 @@ for (const engine of testEngines()) {
         }
       });
 
+      test('a document by id in the stored form is the document with its dates as toISOString writes them', async () => {
+        const { docs } = await seed([{ rank: 2 }]);
+        const id = docs[0]!._id;
+        await V().updateOne({ _id: id }, { $set: { reviewedAt: new Date('2031-02-03T04:05:06.007Z') } });
+        const typed = await V().findById(id);
+        const stored = await V().findById(id, { stored: true });
+        expect(stored).toEqual(JSON.parse(JSON.stringify(typed)));
+        expect(stored!.startsAt).toBe(typed!.startsAt.toISOString());
+        expect(stored!.reviewedAt).toBe('2031-02-03T04:05:06.007Z');
+        expect(typed!.startsAt).toBeInstanceOf(Date);
+        expect(await V().findById(`missing-${unique()}`, { stored: true })).toBeNull();
+        // Inside a transaction too.
+        const inTx = await store.transaction((tx) => tx.collection(visits).findById(id, { stored: true }));
+        expect(inTx).toEqual(stored);
+      });
+
       test('missing sort keys sort first ascending and last descending', async () => {
         const { patientId } = await seed([{ rank: 1 }, {}]);
         expect((await V().findAll({ patientId }, { sort: { rank: 1 } }))[0]?.rank).toBeUndefined();

@@ -188,9 +188,9 @@ class MongoEngineCollection implements EngineCollection {
     }
   }
 
-  async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
+  async findOne(filter: Filter, sort?: SortSpec, stored = false): Promise<BaseDoc | null> {
     const doc = await this.collection.findOne(filter as Document, { sort, session: this.session });
-    return doc as BaseDoc | null;
+    return (stored && doc ? JSON.parse(JSON.stringify(doc)) : doc) as BaseDoc | null;
   }
 
   async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {

@@ -179,16 +179,16 @@ class SqliteCollection implements EngineCollection {
     );
   }
 
-  async findOne(filter: Filter, sort?: SortSpec): Promise<BaseDoc | null> {
+  async findOne(filter: Filter, sort?: SortSpec, stored = false): Promise<BaseDoc | null> {
     if (this.gate?.busy) await this.gate.wait();
     const id = filter._id;
     // The commonest read, a bare `{ _id }`, skips building its SQL (and the statement cache lookup).
     if (typeof id === 'string' && sort === undefined && isOnlyId(filter)) {
       this.byId ??= this.db.query<Row, [string]>(`SELECT id, doc FROM ${this.table} WHERE id = ? LIMIT 1`);
-      return this.toDoc(this.byId.get(id));
+      return this.toDoc(this.byId.get(id), stored);
     }
     const { statement, params } = this.select(filter, sort, 1);
-    return this.toDoc(statement.get(...params));
+    return this.toDoc(statement.get(...params), stored);
   }
 
   async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {

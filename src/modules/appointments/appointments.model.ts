@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
-import { defineCollection } from '../../db/index.ts';
+import { defineCollection, isoOf, type Stored } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import { literalUnion } from '../../shared/literal-union.ts';
 import { Text } from '../../shared/text.ts';
@@ -77,11 +77,18 @@ export const isLapsedHold = (
   now: Date,
 ): boolean => appointment.status === 'pending_payment' && appointment.holdExpiresAt <= now;
 
-/** An appointment as a reader sees it now: a lapsed hold reads as expired before the sweeper writes it. */
-export const asSeenAt = (appointment: AppointmentDoc, now: Date): AppointmentDoc =>
-  isLapsedHold(appointment, now)
-    ? { ...appointment, status: 'expired', expiredAt: appointment.holdExpiresAt }
-    : appointment;
+/**
+ * An appointment as a reader sees it now: a lapsed hold reads as expired before the sweeper writes it.
+ * Read in either form; the stored form's instants compare as the ISO strings they are kept as.
+ */
+export const asSeenAt = <A extends AppointmentDoc | Stored<AppointmentDoc>>(appointment: A, now: Date): A => {
+  const lapsed =
+    appointment.status === 'pending_payment' &&
+    (typeof appointment.holdExpiresAt === 'string'
+      ? appointment.holdExpiresAt <= now.toISOString()
+      : appointment.holdExpiresAt <= now);
+  return lapsed ? { ...appointment, status: 'expired', expiredAt: appointment.holdExpiresAt } : appointment;
+};
 
 export const Appointments = defineCollection({
   name: 'appointments',
@@ -176,24 +183,24 @@ export const AppointmentsQuery = t.Object({
 export type AppointmentsQuery = Static<typeof AppointmentsQuery>;
 
 /** The public view; optional fields are set only when present (no spread of a temporary object each). */
-export const toAppointment = (doc: AppointmentDoc): Appointment => {
+export const toAppointment = (doc: AppointmentDoc | Stored<AppointmentDoc>): Appointment => {
   // Built in the order it is shown (reason before the times); the times are set just below.
   const appointment = {
     id: doc._id,
     patientId: doc.patientId,
     doctorId: doc.doctorId,
     slotId: doc.slotId,
-    startsAt: doc.startsAt.toISOString(),
-    endsAt: doc.endsAt.toISOString(),
+    startsAt: isoOf(doc.startsAt),
+    endsAt: isoOf(doc.endsAt),
     status: doc.status,
     feePaise: doc.feePaise,
-    holdExpiresAt: doc.holdExpiresAt.toISOString(),
+    holdExpiresAt: isoOf(doc.holdExpiresAt),
   } as Appointment;
   if (doc.reason !== undefined) appointment.reason = doc.reason;
-  appointment.createdAt = doc.createdAt.toISOString();
-  appointment.updatedAt = doc.updatedAt.toISOString();
-  if (doc.expiredAt) appointment.expiredAt = doc.expiredAt.toISOString();
-  if (doc.cancelledAt) appointment.cancelledAt = doc.cancelledAt.toISOString();
+  appointment.createdAt = isoOf(doc.createdAt);
+  appointment.updatedAt = isoOf(doc.updatedAt);
+  if (doc.expiredAt) appointment.expiredAt = isoOf(doc.expiredAt);
+  if (doc.cancelledAt) appointment.cancelledAt = isoOf(doc.cancelledAt);
   if (doc.cancelledBy) appointment.cancelledBy = doc.cancelledBy;
   if (doc.reschedules) appointment.reschedules = doc.reschedules;
   return appointment;

@@ -1,6 +1,6 @@
 import type { InsertDoc } from '../../db/collection.ts';
 import { isDuplicateOn } from '../../db/errors.ts';
-import type { Filter, Page, Store } from '../../db/index.ts';
+import type { Filter, Page, Store, Stored } from '../../db/index.ts';
 import { ConflictError } from '../../shared/errors.ts';
 import { Users } from '../users/users.model.ts';
 import {
@@ -43,6 +43,11 @@ export class AppointmentsRepository {
 
   findById(id: string): Promise<AppointmentDoc | null> {
     return this.appointments.findById(id);
+  }
+
+  /** In the stored form (instants as ISO strings), for a read that goes out as JSON at once. */
+  findByIdStored(id: string): Promise<Stored<AppointmentDoc> | null> {
+    return this.appointments.findById(id, { stored: true });
   }
 
   /**

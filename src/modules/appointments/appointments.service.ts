@@ -1,4 +1,4 @@
-import type { Page, Store } from '../../db/index.ts';
+import type { Page, Store, Stored } from '../../db/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -151,8 +151,9 @@ export class AppointmentsService {
   }
 
   /** Its patient, its doctor or an admin may read an appointment; anyone else gets 404. */
-  async get(viewer: Viewer, appointmentId: string): Promise<AppointmentDoc> {
-    const appointment = await this.appointments.findById(appointmentId);
+  async get(viewer: Viewer, appointmentId: string): Promise<Stored<AppointmentDoc>> {
+    // Read in the stored form: it goes out as JSON at once, so no instant is built to be formatted back.
+    const appointment = await this.appointments.findByIdStored(appointmentId);
     if (
       !appointment ||
       (viewer.role !== 'admin' && appointment.patientId !== viewer.id && appointment.doctorId !== viewer.id)

@@ -1,3 +1,4 @@
+import type { Stored } from '../../db/index.ts';
 import type { UserDoc } from '../users/users.model.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import {
@@ -9,14 +10,17 @@ import {
 } from './appointments.model.ts';
 import type { Viewer } from './appointments.service.ts';
 
-const doctorSummary = (user: UserDoc): DoctorSummary => ({
+const doctorSummary = (user: UserDoc | Stored<UserDoc>): DoctorSummary => ({
   id: user._id,
   name: user.name,
   specialty: user.doctor?.specialty ?? '',
   ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
 });
 
-const patientSummary = (user: UserDoc): PatientSummary => ({ id: user._id, name: user.name });
+const patientSummary = (user: UserDoc | Stored<UserDoc>): PatientSummary => ({
+  id: user._id,
+  name: user.name,
+});
 
 /**
  * Appointments as their viewer sees them, with a summary of the other party: the doctor for a patient,
@@ -41,17 +45,20 @@ export class PartySummaries {
   }
 
   /** One appointment: its other party (both for an admin) read by primary key, no query built for a set. */
-  async presentOne(viewer: Viewer, appointment: AppointmentDoc): Promise<Appointment> {
-    const doctor = viewer.role !== 'doctor' ? await this.users.findById(appointment.doctorId) : null;
-    const patient = viewer.role !== 'patient' ? await this.users.findById(appointment.patientId) : null;
+  async presentOne(
+    viewer: Viewer,
+    appointment: AppointmentDoc | Stored<AppointmentDoc>,
+  ): Promise<Appointment> {
+    const doctor = viewer.role !== 'doctor' ? await this.users.findByIdStored(appointment.doctorId) : null;
+    const patient = viewer.role !== 'patient' ? await this.users.findByIdStored(appointment.patientId) : null;
     return this.withParties(viewer, appointment, doctor, patient);
   }
 
   private withParties(
     viewer: Viewer,
-    doc: AppointmentDoc,
-    doctor: UserDoc | null | undefined,
-    patient: UserDoc | null | undefined,
+    doc: AppointmentDoc | Stored<AppointmentDoc>,
+    doctor: UserDoc | Stored<UserDoc> | null | undefined,
+    patient: UserDoc | Stored<UserDoc> | null | undefined,
   ): Appointment {
     const appointment = toAppointment(doc);
     if (doctor && viewer.role !== 'doctor') appointment.doctor = doctorSummary(doctor);

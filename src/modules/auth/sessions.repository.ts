@@ -1,4 +1,4 @@
-import type { Store } from '../../db/index.ts';
+import type { Store, Stored } from '../../db/index.ts';
 import { type RevokeReason, type SessionDoc, Sessions } from './auth.model.ts';
 
 export class SessionsRepository {
@@ -12,10 +12,13 @@ export class SessionsRepository {
     return this.sessions.insertOne(session);
   }
 
-  /** The session if it is live at `now`: one read by primary key, done on every authenticated request. */
-  async findLive(id: string, now: Date): Promise<SessionDoc | null> {
-    const session = await this.sessions.findById(id);
-    if (!session || session.revokedAt || session.expiresAt <= now) return null;
+  /**
+   * The session if it is live at `now`: one read by primary key, done on every authenticated request, in
+   * the stored form (its instants compared as the ISO strings they are kept as, no `Date` built).
+   */
+  async findLive(id: string, now: Date): Promise<Stored<SessionDoc> | null> {
+    const session = await this.sessions.findById(id, { stored: true });
+    if (!session || session.revokedAt || session.expiresAt <= now.toISOString()) return null;
     return session;
   }
 

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { t } from 'elysia';
-import { defineCollection, type Filter, type Stored } from '../../db/index.ts';
+import { defineCollection, type Filter, isoOf, type Stored } from '../../db/index.ts';
 import { ID_PATTERN } from '../../shared/ids.ts';
 import { literalUnion } from '../../shared/literal-union.ts';
 
@@ -179,8 +179,8 @@ export const OwnSlotPage = t.Object({ items: t.Array(OwnSlot), nextCursor: t.Uni
 export const toPublicSlot = (slot: SlotDoc | Stored<SlotDoc>): PublicSlot => ({
   id: slot._id,
   doctorId: slot.doctorId,
-  startsAt: typeof slot.startsAt === 'string' ? slot.startsAt : slot.startsAt.toISOString(),
-  endsAt: typeof slot.endsAt === 'string' ? slot.endsAt : slot.endsAt.toISOString(),
+  startsAt: isoOf(slot.startsAt),
+  endsAt: isoOf(slot.endsAt),
 });
 
 /** The doctor's view, with the effective state at `now`. */

@@ -1,6 +1,6 @@
 import { encodeCursor, normalizeSort } from '../../db/cursor.ts';
 import { isDuplicateOn } from '../../db/errors.ts';
-import type { Filter, Page, SortSpec, Store } from '../../db/index.ts';
+import type { Filter, Page, SortSpec, Store, Stored } from '../../db/index.ts';
 import { normalizeEmail } from '../../shared/email-address.ts';
 import { ConflictError } from '../../shared/errors.ts';
 import {
@@ -58,6 +58,11 @@ export class UsersRepository {
 
   findById(id: string): Promise<UserDoc | null> {
     return this.users.findById(id);
+  }
+
+  /** In the stored form (instants as ISO strings), for a summary that goes out as JSON at once. */
+  findByIdStored(id: string): Promise<Stored<UserDoc> | null> {
+    return this.users.findById(id, { stored: true });
   }
 
   /** The users among `ids` that exist, in one query. */
