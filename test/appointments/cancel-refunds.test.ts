@@ -11,6 +11,8 @@ import {
   buildRazorpayApp,
   deliver,
   expectAuditClean,
+  gatewayRefunded,
+  mailSubjects,
   storedPayment,
   storedWallet,
 } from '../support/payments.ts';
@@ -33,16 +35,9 @@ afterEach(() => expectAuditClean(t));
 const FEE = 50_001;
 const cancel = (token: string, id: string, body?: Record<string, unknown>) =>
   t.call('POST', `/api/v1/appointments/${id}/cancel`, { token, ...(body ? { body } : {}) });
-const gatewayRefunded = (gatewayPaymentId: string | undefined) =>
-  fake.refunds.filter((r) => r.payment_id === gatewayPaymentId).reduce((sum, r) => sum + r.amount, 0);
+const refundedAtGateway = (gatewayPaymentId: string | undefined) => gatewayRefunded(fake, gatewayPaymentId);
 
-/** What the reader finds in the mailbox once the outbox has delivered. */
-async function subjectsTo(email: string): Promise<string[]> {
-  await t.container.outboxDeliverer.settled();
-  await t.container.outboxDeliverer.deliverDue();
-  const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-  return res.body.messages.map((m: { subject: string }) => m.subject);
-}
+const subjectsTo = (email: string) => mailSubjects(t, email);
 
 describe('the policy', () => {
   const policy = { fullHours: 24, latePercent: 50 };
@@ -130,7 +125,7 @@ describe('refund matrix', () => {
 
           await t.container.outboxDeliverer.settled();
           await t.container.outboxDeliverer.deliverDue();
-          expect(gatewayRefunded(c.gatewayPaymentId)).toBe(toGateway);
+          expect(refundedAtGateway(c.gatewayPaymentId)).toBe(toGateway);
           const again = await cancel(token, c.appointmentId);
           expect(again.status).toBe(409);
           expect(again.body.error).toMatchObject({
@@ -138,7 +133,7 @@ describe('refund matrix', () => {
             details: { status: 'cancelled' },
           });
           await t.container.outboxDeliverer.deliverDue();
-          expect(gatewayRefunded(c.gatewayPaymentId)).toBe(toGateway);
+          expect(refundedAtGateway(c.gatewayPaymentId)).toBe(toGateway);
           const notice = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(c.patient.email)}`);
           const subjects = notice.body.messages.map((m: { subject: string }) => m.subject);
           expect(subjects.some((s: string) => s.startsWith('Refund for your cancelled appointment'))).toBe(
@@ -158,7 +153,7 @@ describe('cancelling a confirmed appointment', () => {
     expect(await t.container.store.collection(Refunds).count({ paymentId: c.paymentId })).toBe(1);
     await t.container.outboxDeliverer.settled();
     await t.container.outboxDeliverer.deliverDue();
-    expect(gatewayRefunded(c.gatewayPaymentId)).toBe(20_000);
+    expect(refundedAtGateway(c.gatewayPaymentId)).toBe(20_000);
   });
 
   test('another patient or another doctor: 404; the refund is readable by its owner and admins only', async () => {
@@ -189,7 +184,7 @@ describe('gateway refunds', () => {
     expect(res.status).toBe(200);
     await t.container.outboxDeliverer.settled();
     await t.container.outboxDeliverer.deliverDue();
-    expect(gatewayRefunded(c.gatewayPaymentId)).toBe(0);
+    expect(refundedAtGateway(c.gatewayPaymentId)).toBe(0);
     expect((await t.container.store.collection(Refunds).findById(res.body.refund.id))?.status).toBe(
       'pending',
     );

@@ -8,7 +8,9 @@ import type { RazorpayFake } from '../support/fakes/razorpay.ts';
 import {
   checkout,
   deliver,
+  gatewayRefunded,
   heldAppointment,
+  mailSubjects,
   razorpaySuite,
   storedPayment,
   storedWallet,
@@ -21,18 +23,12 @@ razorpaySuite((suite) => {
   ({ t, fake } = suite);
 });
 
-const gatewayRefunded = (gatewayPaymentId: string) =>
-  fake.refunds.filter((r) => r.payment_id === gatewayPaymentId).reduce((sum, r) => sum + r.amount, 0);
+const refundedAtGateway = (gatewayPaymentId: string | undefined) => gatewayRefunded(fake, gatewayPaymentId);
 const recordsOf = (gatewayPaymentId: string) =>
   t.container.store.collection(Payments).findAll({ gatewayPaymentId });
 const refundsInOutbox = (gatewayPaymentId: string) =>
   t.container.store.collection(Outbox).count({ kind: 'razorpay_refund', recipient: gatewayPaymentId });
-async function subjectsTo(email: string): Promise<string[]> {
-  await t.container.outboxDeliverer.settled();
-  await t.container.outboxDeliverer.deliverDue();
-  const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-  return res.body.messages.map((m: { subject: string }) => m.subject);
-}
+const subjectsTo = (email: string) => mailSubjects(t, email);
 
 describe('a second capture of an order already paid', () => {
   test('razorpay checkout paid twice: the first confirms, the second is recorded refunded and refunded once, the patient told', async () => {
@@ -73,8 +69,8 @@ describe('a second capture of an order already paid', () => {
 
     const subjects = await subjectsTo(held.patient.email);
     expect(subjects.filter((s) => s === 'Your payment is being refunded')).toHaveLength(1);
-    expect(gatewayRefunded(second.id)).toBe(30_000);
-    expect(gatewayRefunded(first.id)).toBe(0);
+    expect(refundedAtGateway(second.id)).toBe(30_000);
+    expect(refundedAtGateway(first.id)).toBe(0);
     expect(fake.refunds.filter((r) => r.payment_id === second.id)).toEqual([
       expect.objectContaining({ amount: 30_000, receipt: record.refunds[0]!.outboxId }),
     ]);
@@ -103,7 +99,7 @@ describe('a second capture of an order already paid', () => {
     expect(await refundsInOutbox(second.id)).toBe(1);
     await t.container.outboxDeliverer.settled();
     await t.container.outboxDeliverer.deliverDue();
-    expect(gatewayRefunded(second.id)).toBe(10_000);
+    expect(refundedAtGateway(second.id)).toBe(10_000);
   });
 
   test('two captures verified at once: one applied, the other refunded once, whichever wins', async () => {

@@ -101,3 +101,15 @@ export async function expectAuditClean(t: TestApp): Promise<void> {
   expect(report.violations).toEqual([]);
   expect(report.ok).toBe(true);
 }
+
+/** What the gateway has refunded of one of its payments, over all its refunds. */
+export const gatewayRefunded = (fake: RazorpayFake, gatewayPaymentId: string | undefined): number =>
+  fake.refunds.filter((r) => r.payment_id === gatewayPaymentId).reduce((sum, r) => sum + r.amount, 0);
+
+/** The subjects a reader finds in the dev mailbox once the outbox has delivered what is due. */
+export async function mailSubjects(t: TestApp, email: string): Promise<string[]> {
+  await t.container.outboxDeliverer.settled();
+  await t.container.outboxDeliverer.deliverDue();
+  const res = await t.call('GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
+  return res.body.messages.map((m: { subject: string }) => m.subject);
+}
