@@ -146,6 +146,9 @@ export function translateError(collection: string, error: unknown): never {
 
 type Atomically = <R>(work: (session: ClientSession) => Promise<R>) => Promise<R>;
 
+/** Documents as SQLite keeps them, their dates as the ISO strings `Date#toJSON` writes. */
+const storedForm = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+
 class MongoEngineCollection implements EngineCollection {
   constructor(
     private readonly collection: MongoCollection<Document>,
@@ -190,7 +193,7 @@ class MongoEngineCollection implements EngineCollection {
 
   async findOne(filter: Filter, sort?: SortSpec, stored = false): Promise<BaseDoc | null> {
     const doc = await this.collection.findOne(filter as Document, { sort, session: this.session });
-    return (stored && doc ? JSON.parse(JSON.stringify(doc)) : doc) as BaseDoc | null;
+    return (stored && doc ? storedForm(doc) : doc) as BaseDoc | null;
   }
 
   async find(filter: Filter, sort: SortSpec, limit?: number): Promise<BaseDoc[]> {
@@ -211,7 +214,7 @@ class MongoEngineCollection implements EngineCollection {
     const hasMore = found.length > limit;
     const docs = hasMore ? found.slice(0, limit) : found;
     // The JSON form, exactly as the SQLite engine keeps (and returns) it.
-    return { docs: stored ? (JSON.parse(JSON.stringify(docs)) as BaseDoc[]) : docs, hasMore };
+    return { docs: stored ? storedForm(docs as BaseDoc[]) : docs, hasMore };
   }
 
   count(filter: Filter): Promise<number> {

@@ -71,24 +71,24 @@ export const AppointmentDoc = Type.Object(
 );
 export type AppointmentDoc = Static<typeof AppointmentDoc>;
 
-/** An unpaid hold past `holdExpiresAt`: expired, whether or not the sweeper has written it yet. */
-export const isLapsedHold = (
-  appointment: Pick<AppointmentDoc, 'status' | 'holdExpiresAt'>,
-  now: Date,
-): boolean => appointment.status === 'pending_payment' && appointment.holdExpiresAt <= now;
-
 /**
- * An appointment as a reader sees it now: a lapsed hold reads as expired before the sweeper writes it.
- * Read in either form; the stored form's instants compare as the ISO strings they are kept as.
+ * An unpaid hold past `holdExpiresAt`: expired, whether or not the sweeper has written it yet. Read in
+ * either form; the stored form's instant compares as the ISO string it is kept as.
  */
-export const asSeenAt = <A extends AppointmentDoc | Stored<AppointmentDoc>>(appointment: A, now: Date): A => {
-  const lapsed =
-    appointment.status === 'pending_payment' &&
-    (typeof appointment.holdExpiresAt === 'string'
-      ? appointment.holdExpiresAt <= now.toISOString()
-      : appointment.holdExpiresAt <= now);
-  return lapsed ? { ...appointment, status: 'expired', expiredAt: appointment.holdExpiresAt } : appointment;
-};
+export const isLapsedHold = (
+  appointment: { status: AppointmentDoc['status']; holdExpiresAt: Date | string },
+  now: Date,
+): boolean =>
+  appointment.status === 'pending_payment' &&
+  (typeof appointment.holdExpiresAt === 'string'
+    ? appointment.holdExpiresAt <= now.toISOString()
+    : appointment.holdExpiresAt <= now);
+
+/** An appointment (in either form) as a reader sees it now: a lapsed hold reads as expired before the sweeper writes it. */
+export const asSeenAt = <A extends AppointmentDoc | Stored<AppointmentDoc>>(appointment: A, now: Date): A =>
+  isLapsedHold(appointment, now)
+    ? { ...appointment, status: 'expired', expiredAt: appointment.holdExpiresAt }
+    : appointment;
 
 export const Appointments = defineCollection({
   name: 'appointments',

@@ -7,7 +7,7 @@ import type { RefreshTokenDoc } from './auth.model.ts';
 import { openSuccessor, sealSuccessor } from './refresh-successor.ts';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.ts';
 import type { SessionsRepository } from './sessions.repository.ts';
-import { VERIFIED_TOKENS_MAX, type VerifiedClaims, VerifiedTokens } from './verified-tokens.ts';
+import { type VerifiedClaims, VerifiedTokens } from './verified-tokens.ts';
 
 /** Who a valid access token speaks for; what the auth plugin gives handlers as `user`. */
 export interface AuthUser {
@@ -63,16 +63,14 @@ export class TokenService {
   private readonly signer;
   private readonly endedListeners = new Set<(ended: SessionEnded) => void>();
   /** Tokens verified before: their signature is checked once, their time claims and session every time. */
-  private readonly verified: VerifiedTokens;
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly clock: Clock,
     private readonly settings: TokenSettings,
-    verifiedTokensMax = VERIFIED_TOKENS_MAX,
   ) {
-    this.verified = new VerifiedTokens(verifiedTokensMax);
     this.signer = jwt({
       secret: settings.secret,
       alg: 'HS256',
