@@ -48,14 +48,14 @@ const sql = {
   findKey: db.query<Row, [string, string]>(
     `SELECT id, doc FROM "idempotency_keys" WHERE ${field('userId')} = ? AND ${field('key')} = ? ORDER BY id ASC LIMIT 1`,
   ),
-  completeKey: db.query<Row, [string, string, string, string, string, string]>(
-    `UPDATE "idempotency_keys" SET doc = json_set(doc, '$.state', json(?), '$.response', json(?), '$.updatedAt', json(?)) WHERE id = ? AND ${field('leaseId')} = ? AND ${field('state')} = ? RETURNING id, doc`,
+  completeKey: db.query<never, [string, string, string, string, string, string]>(
+    `UPDATE "idempotency_keys" SET doc = json_set(doc, '$.state', json(?), '$.response', json(?), '$.updatedAt', json(?)) WHERE id = ? AND ${field('leaseId')} = ? AND ${field('state')} = ?`,
   ),
   releaseKey: db.query(
     `DELETE FROM "idempotency_keys" WHERE id = ? AND ${field('leaseId')} = ? AND ${field('state')} = ?`,
   ),
-  lockPatientHolds: db.query<Row, [number, string]>(
-    `UPDATE "users" SET doc = json_set(doc, '$.holdRevision', COALESCE(${field('holdRevision')}, 0) + ?) WHERE id = ? RETURNING id, doc`,
+  lockPatientHolds: db.query<never, [number, string]>(
+    `UPDATE "users" SET doc = json_set(doc, '$.holdRevision', COALESCE(${field('holdRevision')}, 0) + ?) WHERE id = ?`,
   ),
   countLiveHolds: db.query<{ n: number }, [string, string, string]>(
     `SELECT COUNT(*) AS n FROM "appointments" WHERE ${field('patientId')} = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} > ?`,
@@ -245,7 +245,7 @@ async function hold(exchange: Exchange): Promise<Answer> {
   if (lease) {
     if (answer[0] === 201) {
       const updatedAt = json(new Date().toISOString());
-      sql.completeKey.all(
+      sql.completeKey.run(
         json('completed'),
         json({ status: 201, body: answer[1] }),
         updatedAt,
@@ -295,7 +295,7 @@ function placeHold(patientId: string, input: { slotId: string; reason?: string }
   db.run('BEGIN IMMEDIATE');
   try {
     // The patient's hold lock, then the limit counted inside the transaction.
-    JSON.parse(sql.lockPatientHolds.all(1, patientId)[0]!.doc);
+    sql.lockPatientHolds.run(1, patientId);
     if (sql.countLiveHolds.get(patientId, 'pending_payment', now)!.n >= max) {
       db.run('ROLLBACK');
       return tooManyHolds();

@@ -62,8 +62,8 @@ export function paymentRoutes(deps: {
     claimOutbox: db.query<Row, [string, string, string, number, string, number, string, string]>(
       `UPDATE "outbox" SET doc = json_set(json_set(doc, '$.status', json(?), '$.leaseUntil', json(?), '$.updatedAt', json(?)), '$.attempts', COALESCE(${field('attempts')}, 0) + ?) WHERE id = ? AND ${field('attempts')} = ? AND ${field('status')} = ? AND ${field('nextAttemptAt')} <= ? RETURNING id, doc`,
     ),
-    markSent: db.query<Row, [string, string, string, string, string, number]>(
-      `UPDATE "outbox" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.sentAt', json(?), '$.updatedAt', json(?)), '$.leaseUntil', '$.lastError') WHERE id = ? AND ${field('status')} = ? AND ${field('attempts')} = ? RETURNING id, doc`,
+    markSent: db.query<never, [string, string, string, string, string, number]>(
+      `UPDATE "outbox" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.sentAt', json(?), '$.updatedAt', json(?)), '$.leaseUntil', '$.lastError') WHERE id = ? AND ${field('status')} = ? AND ${field('attempts')} = ?`,
     ),
     dueReminders: db.query<Row, [string, string]>(
       `SELECT id, doc FROM "reminders" WHERE ${field('appointmentId')} = ? AND ${field('status')} = ? ORDER BY id ASC`,
@@ -112,7 +112,7 @@ export function paymentRoutes(deps: {
         Bun.randomUUIDv7(),
         json({ ...message, to: message.to.toLowerCase(), idempotencyKey: row.id, sentAt }),
       );
-      sql.markSent.all(json('sent'), json(sentAt), json(sentAt), row.id, 'sending', record.attempts + 1);
+      sql.markSent.run(json('sent'), json(sentAt), json(sentAt), row.id, 'sending', record.attempts + 1);
     }
     if (due.length) sql.dueOutbox.all('queued', now, 'sending', now);
   };

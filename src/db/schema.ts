@@ -195,3 +195,73 @@ export function buildDateReviver(schema: TSchema): Reviver | null {
   }
   return null;
 }
+
+/** What an `$inc` on a path can pass: a lower bound going down, an upper bound going up, a step either way. */
+interface IncLimits {
+  lower: boolean;
+  upper: boolean;
+  step: boolean;
+}
+
+const ARRAY_LIMITS = ['maxItems', 'uniqueItems', 'contains', 'maxContains'] as const;
+
+/**
+ * Whether a document must be checked against its schema after an update is applied, for an engine that
+ * applies updates itself (MongoDB's validator sees every result). The operands are checked before the
+ * update, and the document before it was valid, so only what the operands cannot show needs the result:
+ * an `$inc` that can pass a bound (towards a maximum, or a minimum, or off a `multipleOf`), a `$push` onto
+ * an array with a limit (maxItems, uniqueItems, contains), and any dotted path (it may create a parent
+ * object without its required fields). What each path allows is read from the schema once.
+ */
+export class ResultChecks {
+  private readonly inc = new Map<string, IncLimits>();
+  private readonly push = new Map<string, boolean>();
+
+  constructor(private readonly schema: TSchema) {}
+
+  needed(update: {
+    $set?: Record<string, unknown>;
+    $inc?: Record<string, number>;
+    $push?: Record<string, unknown>;
+  }): boolean {
+    for (const path in update.$set) if (path.includes('.')) return true;
+    for (const path in update.$inc) {
+      if (path.includes('.')) return true;
+      const amount = update.$inc[path]!;
+      const limits = this.incLimits(path);
+      if (limits.step || (amount > 0 && limits.upper) || (amount < 0 && limits.lower)) return true;
+    }
+    for (const path in update.$push) if (path.includes('.') || this.pushLimited(path)) return true;
+    return false;
+  }
+
+  private incLimits(path: string): IncLimits {
+    let limits = this.inc.get(path);
+    if (!limits) {
+      limits = { lower: false, upper: false, step: false };
+      for (const { schema } of schemasAt(this.schema, path)) {
+        for (const variant of kindOf(schema) === 'Union' ? (schema.anyOf as TSchema[]) : [schema]) {
+          if (variant.minimum !== undefined || variant.exclusiveMinimum !== undefined) limits.lower = true;
+          if (variant.maximum !== undefined || variant.exclusiveMaximum !== undefined) limits.upper = true;
+          if (variant.multipleOf !== undefined) limits.step = true;
+        }
+      }
+      // Only top-level paths get here (dotted ones return above), so the map stays as small as the schema.
+      this.inc.set(path, limits);
+    }
+    return limits;
+  }
+
+  private pushLimited(path: string): boolean {
+    let limited = this.push.get(path);
+    if (limited === undefined) {
+      limited = schemasAt(this.schema, path).some(({ schema }) =>
+        (kindOf(schema) === 'Union' ? (schema.anyOf as TSchema[]) : [schema]).some((variant) =>
+          ARRAY_LIMITS.some((limit) => variant[limit] !== undefined),
+        ),
+      );
+      this.push.set(path, limited);
+    }
+    return limited;
+  }
+}

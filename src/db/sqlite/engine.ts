@@ -2,7 +2,7 @@ import { Database, SQLiteError, type Statement } from 'bun:sqlite';
 import { ensurePrivateFile } from '../../shared/private-files.ts';
 import { DocumentValidationError, DuplicateKeyError, QueryError } from '../errors.ts';
 import { defaultIndexName, planIndexes } from '../indexes.ts';
-import { buildDateReviver, checkerFor, issuesOf } from '../schema.ts';
+import { buildDateReviver, checkerFor, issuesOf, ResultChecks } from '../schema.ts';
 import type {
   BaseDoc,
   CollectionDef,
@@ -73,6 +73,7 @@ const sameParams = (a: Param[], b: Param[]): boolean =>
 class SqliteCollection implements EngineCollection {
   private readonly revive;
   private readonly check;
+  private readonly resultChecks: ResultChecks;
   private byId: Statement<Row, [string]> | undefined;
   private insert: Statement<never, [string, string]> | undefined;
   /**
@@ -88,6 +89,7 @@ class SqliteCollection implements EngineCollection {
   ) {
     this.revive = buildDateReviver(def.schema);
     this.check = checkerFor(def.schema);
+    this.resultChecks = new ResultChecks(def.schema);
   }
 
   private get table(): string {
@@ -230,10 +232,16 @@ class SqliteCollection implements EngineCollection {
     returnDocument: boolean,
   ): Promise<BaseDoc | boolean | null> {
     if (this.gate?.busy) await this.gate.wait();
+    // Some updates can break the schema in ways the operands alone cannot show (a bound passed by $inc,
+    // maxItems by $push, a parent object created without its required fields by a dotted path), as
+    // Mongo's validator would see; those check the result and roll back.
+    const verify = this.resultChecks.needed(update);
+    // Without a document to return or check, the statement returns none: a row's text is not copied out.
+    const returning = returnDocument || verify;
     const head: Param[] = [];
     const byId = typeof filter._id === 'string';
     const { statement, params } = this.prepared(
-      byId ? 'update one' : 'update first',
+      `${byId ? 'update one' : 'update first'}${returning ? '' : ' bare'}`,
       filter,
       { shape: updateShape(update, head), params: head },
       (where, headParams) => {
@@ -242,35 +250,28 @@ class SqliteCollection implements EngineCollection {
         const target = byId
           ? where.build(filter)
           : `id = (SELECT id FROM ${this.table} WHERE ${where.build(filter)} LIMIT 1)`;
-        return `UPDATE ${this.table} SET doc = ${expr} WHERE ${target} RETURNING id, doc`;
+        return `UPDATE ${this.table} SET doc = ${expr} WHERE ${target}${returning ? ' RETURNING id, doc' : ''}`;
       },
     );
-    // Some updates can break the schema in ways the operands alone cannot show (a bound passed by $inc,
-    // maxItems by $push, a parent object created without its required fields by a dotted $set), as
-    // Mongo's validator would see; check the result and roll back.
-    const verify =
-      update.$inc !== undefined ||
-      update.$push !== undefined ||
-      Object.keys(update.$set ?? {}).some((path) => path.includes('.'));
-    const run = (): Row | null => {
-      // `all`, not `get`: a `get` leaves UPDATE ... RETURNING un-reset, its transaction open, and the WAL
-      // can then never restart, growing by a page per update and slowing every later read.
-      const row = (statement.all(...params)[0] as Row | undefined) ?? null;
-      if (row && verify) {
-        const doc = this.toDoc(row);
-        if (!this.check.Check(doc))
-          throw new DocumentValidationError(this.def.name, issuesOf(this.check, doc));
-      }
-      return row;
-    };
-    let row: Row | null;
     try {
-      row = verify ? this.db.transaction(run)() : run();
+      if (!returning) return statement.run(...params).changes > 0;
+      const run = (): Row | null => {
+        // `all`, not `get`: a `get` leaves UPDATE ... RETURNING un-reset, its transaction open, and the WAL
+        // can then never restart, growing by a page per update and slowing every later read.
+        const row = (statement.all(...params)[0] as Row | undefined) ?? null;
+        if (row && verify) {
+          const doc = this.toDoc(row);
+          if (!this.check.Check(doc))
+            throw new DocumentValidationError(this.def.name, issuesOf(this.check, doc));
+        }
+        return row;
+      };
+      const row = verify ? this.db.transaction(run)() : run();
+      if (!returnDocument) return row !== null;
+      return this.toDoc(row);
     } catch (error) {
       this.translateError(error);
     }
-    if (!returnDocument) return row !== null;
-    return this.toDoc(row);
   }
 
   async deleteOne(filter: Filter): Promise<boolean> {
