@@ -9,8 +9,7 @@
  * same tree on both sides moves 5-10% on this shared machine, so a change smaller than that needs more
  * rounds to show.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { devPaymentSecretFile } from '../src/config.ts';
 import { seed } from './booking.ts';
@@ -23,6 +22,7 @@ import {
   median,
   pinning,
   ROOT,
+  scratchDir,
   serverEnv,
   startServer,
 } from './harness.ts';
@@ -35,7 +35,7 @@ const after = resolve(flag('after') ?? ROOT);
 const which = flag('case') ?? 'byId';
 ensureWrk();
 const pin = pinning();
-const work = mkdtempSync(join(tmpdir(), 'hv-ab-'));
+const work = scratchDir('hv-ab-');
 try {
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
   const seeded = await seed(join(work, 'seed.sqlite'), secret, work);
@@ -44,13 +44,11 @@ try {
   const eventsFile = join(work, 'events.txt');
   if (which === 'webhook') writeSignedEvents(eventsFile, 200_000, paymentSecret);
   let started = 0;
-  const next = { app: 2, bare: 2 };
-  // A fresh copy of the seeded store for every start, so each run begins from the same data.
-  const side = (label: string, tree: string, key: 'app' | 'bare') => ({
+  // A fresh copy of the seeded store for every start, so both sides begin from the same data.
+  const side = (label: string, tree: string) => ({
     label,
     start: () => {
       const dir = join(work, `run-${started++}`);
-      next[key] = 2; // a fresh store: its data files start over
       mkdirSync(dir);
       copyFileSync(join(work, 'seed.sqlite'), join(dir, 'healthvision.sqlite'));
       writeFileSync(devPaymentSecretFile(dir), paymentSecret, { mode: 0o600 });
@@ -62,25 +60,22 @@ try {
   const result = await compareHttp(
     {
       name: `(${which})`,
-      app: side(`after: ${after}`, after, 'app'),
-      bare: side(`before: ${resolve(before)}`, resolve(before), 'bare'),
-      load: (key) =>
+      app: side(`after: ${after}`, after),
+      bare: side(`before: ${resolve(before)}`, resolve(before)),
+      load: (_key, offset) =>
         which === 'webhook'
           ? {
               path: '/api/v1/payments/razorpay/webhook',
-              script: [join(import.meta.dir, 'webhooks.lua'), eventsFile, String(next[key])],
+              script: [join(import.meta.dir, 'webhooks.lua'), eventsFile, String(2 + offset)],
             }
           : which === 'hold'
             ? {
                 path: '/api/v1/appointments',
-                script: [join(import.meta.dir, 'holds.lua'), seeded.pairsFile, String(next[key])],
+                script: [join(import.meta.dir, 'holds.lua'), seeded.pairsFile, String(2 + offset)],
               }
             : which === 'listing'
               ? { path: seeded.listingPath }
               : { path: seeded.appointmentPath, headers: { authorization: `Bearer ${seeded.patientToken}` } },
-      ran: (key, run) => {
-        next[key] += run.requests + 128;
-      },
       check: async () => {},
     },
     pin,

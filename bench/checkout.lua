@@ -1,6 +1,10 @@
 -- The wallet checkout path: POST /api/v1/appointments (a hold), then POST /api/v1/payments/checkout
 -- {method: "wallet"} for each hold answered 201, by the same patient; holds and payments interleave.
--- Arguments: the pairs file ("<token> <slotId> <patientId>" per line) and the 1-based line to start from.
+-- Arguments: the pairs file ("<token> <slotId> <patientId>" per line), the 1-based line to start from,
+-- and the limit and flag file of counted.lua.
+-- counted.lua sits beside this script, wherever wrk is started from.
+package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
+local counted = require("counted")
 local list = {}
 local tokens = {}
 local payable = {}
@@ -17,6 +21,7 @@ function init(args)
   end
   file:close()
   index = tonumber(args[2] or "1")
+  counted.init(args[3], args[4])
 end
 
 function request()
@@ -36,6 +41,7 @@ function request()
 end
 
 function response(status, headers, body)
+  counted.response()
   if status == 201 then
     local id = body:match('"appointment":{"id":"([^"]+)"')
     local patient = body:match('"patientId":"([^"]+)"')

@@ -2,7 +2,7 @@
  * What the benches share: options, wrk and taskset, server processes, CPU time, and the comparison of a
  * route with its twin, the two sides alternating round by round.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWrk, type WrkResult } from './wrk.ts';
@@ -10,14 +10,32 @@ import { runWrk, type WrkResult } from './wrk.ts';
 export const ROOT = join(import.meta.dir, '..');
 export const BUN = process.execPath;
 export const CONNECTIONS = 64;
-const WARMUP_SECONDS = 1;
 
 const flag = (name: string): string | undefined =>
   Bun.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 export const quick = Bun.argv.includes('--quick');
-export const rounds = Number(flag('rounds') ?? (quick ? 1 : 5));
-export const seconds = Number(flag('seconds') ?? (quick ? 2 : 4));
+export const rounds = Number(flag('rounds') ?? (quick ? 1 : 9));
+export const seconds = Number(flag('seconds') ?? (quick ? 2 : 3));
+/**
+ * Requests each server answers before it is measured: enough for JavaScriptCore's optimizing compilers
+ * to be done with the hot paths (their threads then use under 1% of the CPU on every case here), so the
+ * figures are what a server that has been up for a while spends, and a side with more code to compile
+ * does not pay for compiling it in every round.
+ */
+export const warmupRequests = Number(flag('warmup') ?? (quick ? 2000 : 24_000));
 export { flag };
+
+/**
+ * A scratch folder for stores and seed files: in memory (/dev/shm) where there is one, so the disk's
+ * writeback, which other work on a shared machine also waits for, stays out of the figures; `BENCH_TMPDIR`
+ * chooses another place. The caller removes it.
+ */
+export function scratchDir(prefix: string): string {
+  const base =
+    Bun.env.BENCH_TMPDIR ??
+    (existsSync('/dev/shm') && statSync('/dev/shm').isDirectory() ? '/dev/shm' : tmpdir());
+  return mkdtempSync(join(base, prefix));
+}
 
 export function ensureWrk(): void {
   if (Bun.which('wrk')) return;
@@ -76,6 +94,26 @@ export function cpuMicros(pid: number): number | null {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time of a process's JavaScriptCore compiler threads (named `JITWorker`) and of all its threads, in
+ * microseconds; null off Linux.
+ */
+export function compilerMicros(pid: number): { compiler: number; all: number } | null {
+  try {
+    let compiler = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      if (!readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith('JIT')) continue;
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      compiler += ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+    }
+    const all = cpuMicros(pid);
+    return all === null ? null : { compiler, all };
   } catch {
     return null;
   }
@@ -153,9 +191,11 @@ export interface HttpFigures {
   p99Ms: number;
   /** Server CPU time per request: steadier than req/s when the machine is shared. */
   cpuUsPerRequest: number | null;
+  /** The share of that CPU the JIT compiler threads used (the median of the rounds). */
+  compilerShare: number | null;
 }
 
-type HttpRun = WrkResult & { cpuUsPerRequest: number | null };
+type HttpRun = WrkResult & { cpuUsPerRequest: number | null; compilerShare: number | null };
 
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -164,17 +204,23 @@ export const median = (values: number[]): number => {
 
 const medianFigures = (runs: HttpRun[]): HttpFigures => {
   const cpu = runs.map((r) => r.cpuUsPerRequest).filter((v): v is number => v !== null);
+  const shares = runs.map((r) => r.compilerShare).filter((v): v is number => v !== null);
   return {
     requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     cpuUsPerRequest: cpu.length ? median(cpu) : null,
+    compilerShare: shares.length ? median(shares) : null,
   };
 };
 
 export type Side = 'app' | 'bare';
 
-/** What wrk sends to one side; asked before every run, so a script can move on through its data. */
+/**
+ * What wrk sends to one side; asked before every run with `offset`, how many requests that side was sent
+ * before it (the same on both sides, run for run), so a script moves on through its data and both sides
+ * send the same requests.
+ */
 export interface Load {
   path: string;
   headers?: Record<string, string>;
@@ -186,7 +232,7 @@ export interface HttpCase {
   name: string;
   app: HttpSide;
   bare: HttpSide;
-  load(side: Side): Load;
+  load(side: Side, offset: number): Load;
   /** Told of every wrk run on a side, warm-up included. */
   ran?(side: Side, result: WrkResult): void;
   /** Both sides answer alike, or the comparison means nothing; each side is started once for it. */
@@ -214,6 +260,12 @@ export interface HttpComparison {
   cpuRatios: number[];
 }
 
+/**
+ * Each side's server is started once and kept for every round: both first answer `warmupRequests`, then
+ * the rounds alternate which side goes first, each side answering the same number of requests, sized
+ * from the warm-up so a round lasts about `seconds` on the slower side. Both sides so send exactly the
+ * same requests in the same order, and a case that writes finds both stores alike in every round.
+ */
 export async function compareHttp(c: HttpCase, pin: Pinning): Promise<HttpComparison> {
   const runs: Record<Side, HttpRun[]> = { app: [], bare: [] };
   {
@@ -225,45 +277,69 @@ export async function compareHttp(c: HttpCase, pin: Pinning): Promise<HttpCompar
       await b.stop();
     }
   }
-  const wrk = (server: Server, key: Side, runSeconds: number): WrkResult => {
-    const load = c.load(key);
-    const result = runWrk({
+  const sent: Record<Side, number> = { app: 0, bare: 0 };
+  const wrk = async (server: Server, key: Side, limit: number): Promise<WrkResult> => {
+    const load = c.load(key, sent[key]);
+    const result = await runWrk({
       url: server.url + load.path,
-      seconds: runSeconds,
+      // A cap: the run ends at its limit, far sooner.
+      seconds: 600,
       connections: CONNECTIONS,
       pin: pin.client,
+      limit,
       ...(load.script ? { script: load.script } : {}),
       ...(load.headers ? { headers: load.headers } : {}),
     });
+    // Requests still in flight at the limit may have landed too: the next run starts past all of them.
+    sent[key] += limit + 2 * CONNECTIONS;
     c.ran?.(key, result);
     return result;
   };
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['bare', 'app'] as const) : (['app', 'bare'] as const);
-    for (const key of order) {
-      const server = await c[key].start();
-      try {
-        wrk(server, key, WARMUP_SECONDS);
-        const cpuBefore = cpuMicros(server.pid);
-        const result = wrk(server, key, seconds);
-        const cpuAfter = cpuMicros(server.pid);
-        const cpuUsPerRequest =
-          cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests;
-        runs[key].push({ ...result, cpuUsPerRequest });
+  const servers: Record<Side, Server> = { app: await c.app.start(), bare: await c.bare.start() };
+  try {
+    const warm = {
+      app: await wrk(servers.app, 'app', warmupRequests),
+      bare: await wrk(servers.bare, 'bare', warmupRequests),
+    };
+    const slower = Math.min(warm.app.requestsPerSecond, warm.bare.requestsPerSecond);
+    const perRound = Math.max(1000, Math.round((slower * seconds) / 100) * 100);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? (['bare', 'app'] as const) : (['app', 'bare'] as const);
+      for (const key of order) {
+        const server = servers[key];
+        const before = compilerMicros(server.pid);
+        const result = await wrk(server, key, perRound);
+        const after = compilerMicros(server.pid);
+        const cpu = before && after ? after.all - before.all : null;
+        runs[key].push({
+          ...result,
+          cpuUsPerRequest: cpu === null ? null : cpu / result.requests,
+          compilerShare: cpu ? (after!.compiler - before!.compiler) / cpu : null,
+        });
+        const perRequest = runs[key].at(-1)!.cpuUsPerRequest;
         console.log(
-          `  ${c.name} round ${round + 1}/${rounds} ${c[key].label.padEnd(34)} ${fmtInt(result.requestsPerSecond)} req/s`,
+          `  ${c.name} round ${round + 1}/${rounds} ${c[key].label.padEnd(34)} ${fmtInt(result.requestsPerSecond)} req/s` +
+            (perRequest === null ? '' : `  ${perRequest.toFixed(1).padStart(7)} us CPU per request`),
         );
-      } finally {
-        await server.stop();
       }
     }
+  } finally {
+    await servers.app.stop();
+    await servers.bare.stop();
   }
   // A round's two runs follow each other, so they share whatever else the machine was doing then.
   const cpuRatios = runs.app.flatMap((app, i) => {
     const bare = runs.bare[i]!.cpuUsPerRequest;
     return app.cpuUsPerRequest && bare ? [bare / app.cpuUsPerRequest] : [];
   });
-  return { app: medianFigures(runs.app), bare: medianFigures(runs.bare), cpuRatios };
+  const figures = { app: medianFigures(runs.app), bare: medianFigures(runs.bare), cpuRatios };
+  const share = (f: HttpFigures) =>
+    f.compilerShare === null ? 'n/a' : `${(f.compilerShare * 100).toFixed(1)}%`;
+  console.log(
+    `  ${c.name} ${rounds} round(s) of the same requests on both sides after ${warmupRequests.toLocaleString('en-US')} to warm up; ` +
+      `JIT compiler threads: twin ${share(figures.bare)}, ours ${share(figures.app)} of the CPU`,
+  );
+  return figures;
 }
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
@@ -374,7 +450,7 @@ export function printTable(rows: Row[]): void {
 /** One bench file run on its own (`bun bench/<name>.ts`): its rows in a scratch folder, then the table. */
 export async function runAlone(name: string, rowsOf: (pin: Pinning, work: string) => Promise<Row[]>) {
   ensureWrk();
-  const work = mkdtempSync(join(tmpdir(), `hv-bench-${name}-`));
+  const work = scratchDir(`hv-bench-${name}-`);
   try {
     printTable(await rowsOf(pinning(), work));
   } finally {

@@ -24,7 +24,6 @@ import { WalletEntries, Wallets } from '../src/modules/wallet/wallet.model.ts';
 import { seed } from './booking.ts';
 import {
   BUN,
-  CONNECTIONS,
   compareHttp,
   freePort,
   httpRow,
@@ -166,19 +165,16 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
   const rows: Row[] = [];
 
   // (h) first: its store is the seeded one, with no outbox backlog from (g) being delivered meanwhile.
-  const hooks: Record<Side, number> = { app: 2, bare: 2 };
   const intake = await compareHttp(
     {
       name: '(h)',
       app,
       bare,
-      load: (side) => ({
+      // Line 1 is the check's event.
+      load: (_side, offset) => ({
         path: '/api/v1/payments/razorpay/webhook',
-        script: [join(import.meta.dir, 'webhooks.lua'), eventsFile, String(hooks[side])],
+        script: [join(import.meta.dir, 'webhooks.lua'), eventsFile, String(2 + offset)],
       }),
-      ran: (side, result) => {
-        hooks[side] += result.requests + 2 * CONNECTIONS;
-      },
       check: async (a, b) => {
         const { id, signature, body } = signedEvent(0, paymentSecret);
         const answers = await Promise.all(
@@ -203,20 +199,16 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
   );
   rows.push(httpRow('(h) POST /payments/razorpay/webhook', 'same statements on bun:sqlite', intake, 0.7));
 
-  // (g) holds and wallet payments; each side moves through the same pairs (a request cut off may have landed).
-  const next: Record<Side, number> = { app: 2, bare: 2 };
+  // (g) holds and wallet payments; each side moves through the same pairs (the check holds line 1).
   const checkout = await compareHttp(
     {
       name: '(g)',
       app,
       bare,
-      load: (side) => ({
+      load: (_side, offset) => ({
         path: '/api/v1/appointments',
-        script: [join(import.meta.dir, 'checkout.lua'), pairsFile, String(next[side])],
+        script: [join(import.meta.dir, 'checkout.lua'), pairsFile, String(2 + offset)],
       }),
-      ran: (side, result) => {
-        next[side] += result.requests + 2 * CONNECTIONS;
-      },
       check: async (a, b) => {
         const [token, slotId] = lines[0]!.split(' ') as [string, string];
         const answers = await Promise.all(

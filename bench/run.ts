@@ -14,11 +14,12 @@
  * sides alternating. Beside req/s the table shows CPU time per request (server process) or per
  * operation, which moves much less than req/s when something else shares the machine; targets are
  * judged on the CPU ratio, the median of the rounds' own ratios where the sides ran in rounds.
- * Options: --rounds=N (default 5), --seconds=N (wrk run length, default 4), --quick (1 round of 2 s),
+ * Options: --rounds=N (default 5), --seconds=N (a round's length on the slower side, default 4),
+ * --warmup=N (requests each server answers first, default 24,000), --quick (1 round of 2 s, 2,000 to warm up),
  * --twin-jwt=hmac (the booking twin verifies tokens by hand rather than with the app's JWT library).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/db/index.ts';
 import { bookingRows } from './booking.ts';
@@ -37,8 +38,10 @@ import {
   type Row,
   rounds,
   sameJson,
+  scratchDir,
   seconds,
   startServer,
+  warmupRequests,
 } from './harness.ts';
 import { paymentRows } from './payments.ts';
 import { signalingRow } from './signaling.ts';
@@ -48,12 +51,12 @@ const layerSeconds = quick ? 0.5 : 1.5;
 async function main(): Promise<void> {
   ensureWrk();
   const pin = pinning();
-  const work = mkdtempSync(join(tmpdir(), 'hv-bench-'));
+  const work = scratchDir('hv-bench-');
   const rows: Row[] = [];
   const started = performance.now();
   console.log(
-    `HealthVision bench: Bun ${Bun.version}, ${availableParallelism()} cores, wrk -t1 -c${CONNECTIONS} -d${seconds}s ` +
-      `(after a 1 s warm-up), median of ${rounds} round(s)\n`,
+    `HealthVision bench: Bun ${Bun.version}, ${availableParallelism()} cores, wrk -t1 -c${CONNECTIONS}, ` +
+      `${warmupRequests.toLocaleString('en-US')} requests to warm each server up, then ${rounds} round(s) of about ${seconds} s, median\n`,
   );
 
   try {

@@ -1,5 +1,9 @@
 -- POST /api/v1/payments/razorpay/webhook with a different signed event on every request.
--- Arguments: the events file ("<eventId> <signature> <body>" per line) and the 1-based line to start from.
+-- Arguments: the events file ("<eventId> <signature> <body>" per line), the 1-based line to start from,
+-- and the limit and flag file of counted.lua.
+-- counted.lua sits beside this script, wherever wrk is started from.
+package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
+local counted = require("counted")
 local list = {}
 local index = 1
 
@@ -11,6 +15,7 @@ function init(args)
   end
   file:close()
   index = tonumber(args[2] or "1")
+  counted.init(args[3], args[4])
 end
 
 function request()
@@ -21,4 +26,8 @@ function request()
     ["X-Razorpay-Signature"] = event[2],
     ["X-Razorpay-Event-Id"] = event[1],
   }, event[3])
+end
+
+function response()
+  counted.response()
 end
