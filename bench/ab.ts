@@ -12,7 +12,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { devPaymentSecretFile } from '../src/config.ts';
-import { seed } from './booking.ts';
+import { HOLD_PAIRS, seed } from './booking.ts';
 import {
   BUN,
   compareHttp,
@@ -76,6 +76,7 @@ try {
             : which === 'listing'
               ? { path: seeded.listingPath }
               : { path: seeded.appointmentPath, headers: { authorization: `Bearer ${seeded.patientToken}` } },
+      capacity: which === 'webhook' ? 200_000 - 1 : which === 'hold' ? HOLD_PAIRS - 1 : undefined,
       check: async () => {},
     },
     pin,

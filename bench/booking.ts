@@ -45,7 +45,7 @@ const LISTING_SLOTS = 10_000;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 /** Distinct (patient, slot) pairs; generous, so wrk never runs out on either side (a repeat is a 409). */
-const HOLD_PAIRS = Number(flag('pairs') ?? (quick ? 40_000 : 150_000));
+export const HOLD_PAIRS = Number(flag('pairs') ?? (quick ? 40_000 : 150_000));
 
 interface Seeded {
   pairsFile: string;
@@ -262,6 +262,7 @@ export async function bookingRows(pin: Pinning, dir: string): Promise<Row[]> {
         path: '/api/v1/appointments',
         script: [script, seeded.pairsFile, String(2 + offset)],
       }),
+      capacity: HOLD_PAIRS - 1,
       ran: (side, result) => {
         made[side] += result.requests;
       },

@@ -235,6 +235,11 @@ export interface HttpCase {
   load(side: Side, offset: number): Load;
   /** Told of every wrk run on a side, warm-up included. */
   ran?(side: Side, result: WrkResult): void;
+  /**
+   * How many distinct requests the case's data holds (lines of its pairs or events file), when it is
+   * finite: the rounds are sized so neither side runs past the end (a repeat would be a cheaper request).
+   */
+  capacity?: number;
   /** Both sides answer alike, or the comparison means nothing; each side is started once for it. */
   check(app: Server, bare: Server): Promise<void>;
 }
@@ -302,7 +307,16 @@ export async function compareHttp(c: HttpCase, pin: Pinning): Promise<HttpCompar
       bare: await wrk(servers.bare, 'bare', warmupRequests),
     };
     const slower = Math.min(warm.app.requestsPerSecond, warm.bare.requestsPerSecond);
-    const perRound = Math.max(1000, Math.round((slower * seconds) / 100) * 100);
+    let perRound = Math.max(1000, Math.round((slower * seconds) / 100) * 100);
+    if (c.capacity !== undefined) {
+      const fits = Math.floor((c.capacity - sent.app) / rounds) - 2 * CONNECTIONS;
+      if (fits < perRound) {
+        console.log(
+          `  ${c.name} rounds of ${fits} requests, not ${perRound}: the case's data holds ${c.capacity}`,
+        );
+        perRound = fits;
+      }
+    }
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? (['bare', 'app'] as const) : (['app', 'bare'] as const);
       for (const key of order) {

@@ -36,7 +36,7 @@ import {
   startServer,
 } from './harness.ts';
 
-const EVENTS = quick ? 60_000 : 200_000;
+const EVENTS = quick ? 60_000 : 300_000;
 const FUNDS_PAISE = 1_000_000_000;
 
 /** Event `i` of the webhook case: a signed `payment.failed` of an order nobody has, as Razorpay sends one. */
@@ -175,6 +175,7 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
         path: '/api/v1/payments/razorpay/webhook',
         script: [join(import.meta.dir, 'webhooks.lua'), eventsFile, String(2 + offset)],
       }),
+      capacity: EVENTS - 1,
       check: async (a, b) => {
         const { id, signature, body } = signedEvent(0, paymentSecret);
         const answers = await Promise.all(
@@ -209,6 +210,8 @@ export async function paymentRows(pin: Pinning, dir: string): Promise<Row[]> {
         path: '/api/v1/appointments',
         script: [join(import.meta.dir, 'checkout.lua'), pairsFile, String(2 + offset)],
       }),
+      // Each request holds a slot or pays for one: at most one line each.
+      capacity: lines.length - 1,
       check: async (a, b) => {
         const [token, slotId] = lines[0]!.split(' ') as [string, string];
         const answers = await Promise.all(
