@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Users } from '../../src/modules/users/users.model.ts';
 import { buildTestApp, randomEmail, type TestApp } from '../support/app.ts';
 import { type CreatedUser, createUser, nextClientIp } from '../support/factories.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 let t: TestApp;
 let admin: CreatedUser;
@@ -251,7 +250,7 @@ describe('doctor review', () => {
 
 describe('the first admin', () => {
   test('ADMIN_EMAIL/ADMIN_PASSWORD create an admin at boot, idempotently', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hv-admin-'));
+    const dir = tempDir('hv-admin-');
     const env = {
       DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
       ADMIN_EMAIL: 'Boss@Example.test',
@@ -283,7 +282,7 @@ describe('the first admin', () => {
   });
 
   test('scripts/create-admin.ts creates the admin once (password on stdin) and is idempotent', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
+    const dir = tempDir('hv-cli-');
     const env = {
       ...process.env,
       NODE_ENV: 'test',

@@ -1,12 +1,10 @@
 import { describe, expect, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 const fullWidth = (text: string): string =>
   [...text].map((ch) => (/[!-~]/.test(ch) ? String.fromCodePoint(ch.codePointAt(0)! + 0xfee0) : ch)).join('');
-const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'hv-cfg-')) });
+const base = () => ({ DATA_DIR: tempDir('hv-cfg-') });
 const production = {
   NODE_ENV: 'production',
   JWT_SECRET: 'x'.repeat(40),

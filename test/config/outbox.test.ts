@@ -1,10 +1,8 @@
 import { expect, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
-const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'hv-cfg-')) });
+const base = () => ({ DATA_DIR: tempDir('hv-cfg-') });
 
 test('OUTBOX_* settings: defaults, and a max retry delay below the base is refused', () => {
   const config = loadConfig(base());

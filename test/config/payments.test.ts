@@ -1,10 +1,8 @@
 import { describe, expect, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
-const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'hv-cfg-')) });
+const base = () => ({ DATA_DIR: tempDir('hv-cfg-') });
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'bun';
+import { tempDir } from '../support/temp-dirs.ts';
 
 export const ROOT = join(import.meta.dir, '../..');
 const MAIN = join(ROOT, 'src/main.ts');
@@ -15,7 +15,7 @@ let nodeOnlyBin: string | undefined;
  */
 export function nodeOnlyPath(): string {
   if (nodeOnlyBin) return nodeOnlyBin;
-  const bin = mkdtempSync(join(tmpdir(), 'hv-node-only-'));
+  const bin = tempDir('hv-node-only-');
   for (const tool of ['node', 'npm', 'sh']) {
     const found = Bun.which(tool);
     if (!found) throw new Error(`${tool} is not on PATH; the README's npm commands need it`);
@@ -67,7 +67,7 @@ export class ServerProcess {
 
   /** Starts the server without waiting for anything. */
   static launch(env: Record<string, string> = {}, options: LaunchOptions = {}): ServerProcess {
-    const dataDir = mkdtempSync(join(tmpdir(), 'hv-lifecycle-'));
+    const dataDir = tempDir('hv-lifecycle-');
     const settings = {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildContainer, type Container, type ContainerOverrides } from '../../src/container.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { createMemoryLogger } from '../../src/shared/logger.ts';
+import { tempDir } from './temp-dirs.ts';
 
 export interface CallOptions {
   body?: unknown;
@@ -22,7 +21,7 @@ export interface CallResult<B = any> {
 
 /** The real app in-process on a fresh in-memory store, with a movable clock and captured logs. */
 export async function buildTestApp(env: Record<string, string> = {}, overrides: ContainerOverrides = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hv-test-'));
+  const dataDir = tempDir('hv-test-');
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
