@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { DevPaymentGateway } from '../../providers/payments/dev.ts';
 import type { PaymentGateway } from '../../providers/payments/port.ts';
-import { NotFoundError } from '../../shared/errors.ts';
+import { type FieldIssue, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import { accepts, mediaTypeOf, unsupportedMediaType } from '../../shared/http.ts';
 import { BODY_ERRORS, described, errors, JSON_BODY_ERRORS } from '../../shared/route-docs.ts';
 import { toAppointment } from '../appointments/appointments.model.ts';
@@ -37,6 +37,38 @@ export const presentSettled = (settled: Settled) => ({
 });
 
 const WEBHOOK_MAX_BYTES = 256 * 1024;
+
+/** The two headers the webhook reads, with their longest values. */
+const WEBHOOK_HEADERS = { 'x-razorpay-signature': 256, 'x-razorpay-event-id': 128 } as const;
+
+/**
+ * The webhook's headers, read and checked here as a `headers` schema would check them (the same 422 and
+ * issues): given a schema, Elysia first copies every header of the request into an object, a cost on
+ * every delivery (`bench/ab.ts --case=webhook`: 165.6 -> 158.3 µs of CPU per request). They are
+ * documented as the schema would document them.
+ */
+function webhookHeaders(request: Request): { signature?: string; eventId?: string } {
+  const issues: FieldIssue[] = [];
+  const read = (name: keyof typeof WEBHOOK_HEADERS): string | undefined => {
+    const value = request.headers.get(name);
+    if (value === null) return undefined;
+    const max = WEBHOOK_HEADERS[name];
+    if (value.length > max)
+      issues.push({ path: name, message: `Expected string length less or equal to ${max}` });
+    return value;
+  };
+  const signature = read('x-razorpay-signature');
+  const eventId = read('x-razorpay-event-id');
+  if (issues.length) throw new ValidationError('The request is invalid', issues);
+  return { ...(signature === undefined ? {} : { signature }), ...(eventId === undefined ? {} : { eventId }) };
+}
+
+const webhookHeaderParameters = Object.entries(WEBHOOK_HEADERS).map(([name, maxLength]) => ({
+  name,
+  in: 'header' as const,
+  required: false,
+  schema: { maxLength, type: 'string' as const },
+}));
 
 /** The webhook's body as its raw text: the signature is over exactly these bytes. */
 const rawJson = async ({ request }: { request: Request }): Promise<string> => {
@@ -134,16 +166,13 @@ export function paymentsController({
     )
     .post(
       '/razorpay/webhook',
-      async ({ body, headers }) => ({
-        status: await payments.webhook(body, headers['x-razorpay-signature'], headers['x-razorpay-event-id']),
-      }),
+      async ({ body, request }) => {
+        const { signature, eventId } = webhookHeaders(request);
+        return { status: await payments.webhook(body, signature, eventId) };
+      },
       {
         parse: [rawJson, 'application/json'],
         body: t.String({ maxLength: WEBHOOK_MAX_BYTES }),
-        headers: t.Object({
-          'x-razorpay-signature': t.Optional(t.String({ maxLength: 256 })),
-          'x-razorpay-event-id': t.Optional(t.String({ maxLength: 128 })),
-        }),
         response: {
           200: t.Object(
             { status: t.Union([t.Literal('handled'), t.Literal('duplicate'), t.Literal('ignored')]) },
@@ -154,6 +183,7 @@ export function paymentsController({
         detail: {
           tags,
           summary: "Razorpay's webhook: payment.captured, order.paid, payment.failed",
+          parameters: webhookHeaderParameters,
           description:
             'Signed with HMAC-SHA256(webhook secret, raw body) in `X-Razorpay-Signature`; each `X-Razorpay-Event-Id` ' +
             'acts once. A 5xx only when our store (or the gateway check) fails, so Razorpay retries.',
