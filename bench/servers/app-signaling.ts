@@ -2,7 +2,7 @@
  * The signaling relay as the app runs it: the whole app (createApp over the container) listening, the
  * hub open, and one confirmed appointment whose tickets (two pairs) are written to `ticketFile` as JSON.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
@@ -10,10 +10,16 @@ import { loadConfig } from '../../src/config.ts';
 import { buildContainer } from '../../src/container.ts';
 
 const [portArg, ticketFile] = Bun.argv.slice(2);
+const dataDir = mkdtempSync(join(tmpdir(), 'hv-bench-signaling-'));
+// The bench stops this server with SIGTERM; its data folder (a dev secret or two) goes with it.
+process.on('SIGTERM', () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+});
 const config = loadConfig({
   HOST: '127.0.0.1',
   PORT: portArg,
-  DATA_DIR: mkdtempSync(join(tmpdir(), 'hv-bench-signaling-')),
+  DATA_DIR: dataDir,
   DATABASE_URL: 'sqlite::memory:',
   JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
   LOG_LEVEL: 'warn',
