@@ -20,6 +20,7 @@ import {
   orderBy,
   type Param,
   sortShape,
+  storedDocJson,
   updateExpr,
   updateShape,
   WhereBuilder,
@@ -121,7 +122,7 @@ class SqliteCollection implements EngineCollection {
       `INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`,
     );
     const insert = this.insert;
-    const rows = docs.map(({ _id, ...rest }) => [_id, JSON.stringify(rest)] as const);
+    const rows = docs.map((doc) => [doc._id, storedDocJson(doc)] as const);
     try {
       if (rows.length === 1) insert.run(rows[0]![0], rows[0]![1]);
       else
