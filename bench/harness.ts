@@ -88,12 +88,17 @@ export const freePort = (): number => {
 
 const CLOCK_TICKS_PER_SECOND = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
 
+/** User + system CPU time in a `/proc/.../stat` file (a process's or one thread's), in microseconds. */
+const statMicros = (path: string): number => {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+};
+
 /** CPU time (user + system, all threads) a process has used so far, in microseconds; null off Linux. */
 export function cpuMicros(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+    return statMicros(`/proc/${pid}/stat`);
   } catch {
     return null;
   }
@@ -107,13 +112,10 @@ export function compilerMicros(pid: number): { compiler: number; all: number } |
   try {
     let compiler = 0;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
-      if (!readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith('JIT')) continue;
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      compiler += ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+      const dir = `/proc/${pid}/task/${task}`;
+      if (readFileSync(`${dir}/comm`, 'utf8').startsWith('JIT')) compiler += statMicros(`${dir}/stat`);
     }
-    const all = cpuMicros(pid);
-    return all === null ? null : { compiler, all };
+    return { compiler, all: statMicros(`/proc/${pid}/stat`) };
   } catch {
     return null;
   }
@@ -310,6 +312,7 @@ export async function compareHttp(c: HttpCase, pin: Pinning): Promise<HttpCompar
     let perRound = Math.max(1000, Math.round((slower * seconds) / 100) * 100);
     if (c.capacity !== undefined) {
       const fits = Math.floor((c.capacity - sent.app) / rounds) - 2 * CONNECTIONS;
+      if (fits < 1000) throw new Error(`${c.name}: its data holds too few requests for ${rounds} rounds`);
       if (fits < perRound) {
         console.log(
           `  ${c.name} rounds of ${fits} requests, not ${perRound}: the case's data holds ${c.capacity}`,
@@ -325,12 +328,12 @@ export async function compareHttp(c: HttpCase, pin: Pinning): Promise<HttpCompar
         const result = await wrk(server, key, perRound);
         const after = compilerMicros(server.pid);
         const cpu = before && after ? after.all - before.all : null;
+        const perRequest = cpu === null ? null : cpu / result.requests;
         runs[key].push({
           ...result,
-          cpuUsPerRequest: cpu === null ? null : cpu / result.requests,
+          cpuUsPerRequest: perRequest,
           compilerShare: cpu ? (after!.compiler - before!.compiler) / cpu : null,
         });
-        const perRequest = runs[key].at(-1)!.cpuUsPerRequest;
         console.log(
           `  ${c.name} round ${round + 1}/${rounds} ${c[key].label.padEnd(34)} ${fmtInt(result.requestsPerSecond)} req/s` +
             (perRequest === null ? '' : `  ${perRequest.toFixed(1).padStart(7)} us CPU per request`),

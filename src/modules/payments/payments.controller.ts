@@ -47,7 +47,7 @@ const WEBHOOK_HEADERS = { 'x-razorpay-signature': 256, 'x-razorpay-event-id': 12
  * every delivery (`bench/ab.ts --case=webhook`: 165.6 -> 158.3 µs of CPU per request). They are
  * documented as the schema would document them.
  */
-function webhookHeaders(request: Request): { signature?: string; eventId?: string } {
+function webhookHeaders(request: Request): { signature: string | undefined; eventId: string | undefined } {
   const issues: FieldIssue[] = [];
   const read = (name: keyof typeof WEBHOOK_HEADERS): string | undefined => {
     const value = request.headers.get(name);
@@ -60,7 +60,7 @@ function webhookHeaders(request: Request): { signature?: string; eventId?: strin
   const signature = read('x-razorpay-signature');
   const eventId = read('x-razorpay-event-id');
   if (issues.length) throw new ValidationError('The request is invalid', issues);
-  return { ...(signature === undefined ? {} : { signature }), ...(eventId === undefined ? {} : { eventId }) };
+  return { signature, eventId };
 }
 
 const webhookHeaderParameters = Object.entries(WEBHOOK_HEADERS).map(([name, maxLength]) => ({
