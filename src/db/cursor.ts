@@ -9,8 +9,12 @@ export class InvalidCursorError extends ValidationError {
   }
 }
 
+/** No sort given: `_id` order, one object for every such query (nothing changes a sort it is given). */
+const BY_ID: SortSpec = Object.freeze({ _id: 1 });
+
 /** The sort with `_id` appended as the tiebreak, so every order is total and pages never overlap. */
-export function normalizeSort(sort: SortSpec = {}): SortSpec {
+export function normalizeSort(sort?: SortSpec): SortSpec {
+  if (sort === undefined) return BY_ID;
   if ('_id' in sort) return sort;
   const directions = Object.values(sort);
   return { ...sort, _id: directions.at(-1) ?? 1 };

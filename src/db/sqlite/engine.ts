@@ -78,10 +78,10 @@ class SqliteCollection implements EngineCollection {
   private byId: Statement<Row, [string]> | undefined;
   private insert: Statement<never, [string, string]> | undefined;
   /**
-   * Statement texts by the shape of what built them (`filterShape`), so each shape's SQL is built once;
-   * the prepared statement then comes from `db.query`'s own cache of them.
+   * Prepared statements by the shape of what built them (`filterShape`), so each shape's SQL is built and
+   * prepared once, and found again without hashing its text as `db.query`'s own cache would.
    */
-  private readonly statements = new Map<string, string>();
+  private readonly statements = new Map<string, AnyStatement>();
 
   constructor(
     private readonly db: Database,
@@ -149,16 +149,17 @@ class SqliteCollection implements EngineCollection {
     const shape = head.shape === undefined ? undefined : filterShape(filter, params);
     const key = shape === undefined ? undefined : `${kind}|${head.shape}|${shape}`;
     const cached = key === undefined ? undefined : this.statements.get(key);
-    if (cached !== undefined) return { statement: this.db.query(cached), params };
+    if (cached !== undefined) return { statement: cached, params };
     const where = new WhereBuilder();
     const headParams: Param[] = [];
     const text = sql(where, headParams);
     const built = headParams.length ? [...headParams, ...where.params] : where.params;
+    const statement: AnyStatement = this.db.query(text);
     // Kept only when the shape bound exactly what the builder did (always, unless the two ever part).
     if (key !== undefined && this.statements.size < STATEMENT_CACHE && sameParams(params, built)) {
-      this.statements.set(key, text);
+      this.statements.set(key, statement);
     }
-    return { statement: this.db.query(text), params: built };
+    return { statement, params: built };
   }
 
   private select(
