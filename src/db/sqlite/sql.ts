@@ -33,8 +33,7 @@ export const jsonPath = (path: string): string => {
  * `ToPrimitive`: 130 against 210 ns a date.
  */
 const dateJson = (date: Date): string | null => {
-  const ms = date.getTime();
-  return ms === ms ? date.toISOString() : null;
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 };
 
 /**
