@@ -14,7 +14,7 @@
  * sides alternating. Beside req/s the table shows CPU time per request (server process) or per
  * operation, which moves much less than req/s when something else shares the machine; targets are
  * judged on the CPU ratio, the median of the rounds' own ratios where the sides ran in rounds.
- * Options: --rounds=N (default 5), --seconds=N (a round's length on the slower side, default 4),
+ * Options: --rounds=N (default 9), --seconds=N (a round's length on the slower side, default 3),
  * --warmup=N (requests each server answers first, default 24,000), --quick (1 round of 2 s, 2,000 to warm up),
  * --twin-jwt=hmac (the booking twin verifies tokens by hand rather than with the app's JWT library).
  */

@@ -120,8 +120,10 @@ export const Payments = defineCollection({
       partial: { gatewayPaymentId: { $exists: true } },
       name: 'payments__gateway_payment',
     },
-    // Lookups by order id (a partial index cannot serve queries with bound parameters on SQLite).
+    // Lookups by order id and by gateway payment id (a partial index cannot serve queries with bound
+    // parameters on SQLite: without the second, each capture, verify and refund event read every payment).
     { keys: { orderId: 1 } },
+    { keys: { gatewayPaymentId: 1 } },
     { keys: { appointmentId: 1, status: 1 } },
     { keys: { userId: 1, _id: -1 } },
     { keys: { userId: 1, idempotencyKey: 1 } },
