@@ -40,7 +40,7 @@ const rangeStart = (): number => Math.floor(Math.random() * (DOCS - RANGE));
 
 const table = `"${BenchDocs.name}"`;
 const setState = `json_set(doc, '$.state', json(?), '$.updatedAt', json(?))`;
-const byIdAndState = `id = ? AND json_extract(doc, '$.state') = ?`;
+const byIdAndState = `id = +? AND json_extract(doc, '$.state') = +?`;
 const seqExpr = `json_extract(doc, '$.seq')`;
 const direct = {
   findOneAndUpdate: db.query<{ id: string; doc: string }, [string, string, string, string]>(
@@ -51,12 +51,12 @@ const direct = {
   ),
   // LIMIT written in, as the engine does: a bound LIMIT makes SQLite re-prepare the statement on every run.
   range: db.query<{ id: string; doc: string }, [number, number]>(
-    `SELECT id, doc FROM ${table} WHERE ${seqExpr} >= ? AND ${seqExpr} < ? ORDER BY ${seqExpr} ASC, id ASC LIMIT ${PAGE}`,
+    `SELECT id, doc FROM ${table} WHERE ${seqExpr} >= +? AND ${seqExpr} < +? ORDER BY ${seqExpr} ASC, id ASC LIMIT ${PAGE}`,
   ),
 };
 // Finalized at once: an EXPLAIN statement left cached keeps the WAL from restarting (seen on Bun 1.4.5).
 const explain = db.prepare<{ detail: string }, [number, number]>(
-  `EXPLAIN QUERY PLAN SELECT id, doc FROM ${table} WHERE ${seqExpr} >= ? AND ${seqExpr} < ? ORDER BY ${seqExpr} ASC, id ASC LIMIT ${PAGE}`,
+  `EXPLAIN QUERY PLAN SELECT id, doc FROM ${table} WHERE ${seqExpr} >= +? AND ${seqExpr} < +? ORDER BY ${seqExpr} ASC, id ASC LIMIT ${PAGE}`,
 );
 const plan = explain
   .all(0, RANGE)

@@ -38,7 +38,7 @@ interface Row {
   doc: string;
 }
 const field = (path: string) => `json_extract(doc, '$.${path}')`;
-const claimable = `((${field('status')} = ?) OR (${field('status')} = ? AND ${field('holdExpiresAt')} <= ?))`;
+const claimable = `((${field('status')} = +?) OR (${field('status')} = +? AND ${field('holdExpiresAt')} <= +?))`;
 const sql = {
   sessionById: db.query<Row, [string]>('SELECT id, doc FROM "sessions" WHERE id = ? LIMIT 1'),
   slotById: db.query<Row, [string]>('SELECT id, doc FROM "slots" WHERE id = ? LIMIT 1'),
@@ -46,28 +46,28 @@ const sql = {
   appointmentById: db.query<Row, [string]>('SELECT id, doc FROM "appointments" WHERE id = ? LIMIT 1'),
   insertKey: db.query('INSERT INTO "idempotency_keys" (id, doc) VALUES (?, ?)'),
   findKey: db.query<Row, [string, string]>(
-    `SELECT id, doc FROM "idempotency_keys" WHERE ${field('userId')} = ? AND ${field('key')} = ? ORDER BY id ASC LIMIT 1`,
+    `SELECT id, doc FROM "idempotency_keys" WHERE ${field('userId')} = +? AND ${field('key')} = +? ORDER BY id ASC LIMIT 1`,
   ),
   completeKey: db.query<never, [string, string, string, string, string, string]>(
-    `UPDATE "idempotency_keys" SET doc = json_set(doc, '$.state', json(?), '$.response', json(?), '$.updatedAt', json(?)) WHERE id = ? AND ${field('leaseId')} = ? AND ${field('state')} = ?`,
+    `UPDATE "idempotency_keys" SET doc = json_set(doc, '$.state', json(?), '$.response', json(?), '$.updatedAt', json(?)) WHERE id = +? AND ${field('leaseId')} = +? AND ${field('state')} = +?`,
   ),
   releaseKey: db.query(
-    `DELETE FROM "idempotency_keys" WHERE id = ? AND ${field('leaseId')} = ? AND ${field('state')} = ?`,
+    `DELETE FROM "idempotency_keys" WHERE id = +? AND ${field('leaseId')} = +? AND ${field('state')} = +?`,
   ),
   lockPatientHolds: db.query<never, [number, string]>(
-    `UPDATE "users" SET doc = json_set(doc, '$.holdRevision', COALESCE(${field('holdRevision')}, 0) + ?) WHERE id = ?`,
+    `UPDATE "users" SET doc = json_set(doc, '$.holdRevision', COALESCE(${field('holdRevision')}, 0) + ?) WHERE id = +?`,
   ),
   countLiveHolds: db.query<{ n: number }, [string, string, string]>(
-    `SELECT COUNT(*) AS n FROM "appointments" WHERE ${field('patientId')} = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} > ?`,
+    `SELECT COUNT(*) AS n FROM "appointments" WHERE ${field('patientId')} = +? AND ${field('status')} = +? AND ${field('holdExpiresAt')} > +?`,
   ),
   claim: db.query<Row, [string, string, string, string, string, string, string, string, string]>(
-    `UPDATE "slots" SET doc = json_set(doc, '$.status', json(?), '$.heldBy', json(?), '$.holdExpiresAt', json(?), '$.updatedAt', json(?)) WHERE id = ? AND ${field('startsAt')} > ? AND ${claimable} RETURNING id, doc`,
+    `UPDATE "slots" SET doc = json_set(doc, '$.status', json(?), '$.heldBy', json(?), '$.holdExpiresAt', json(?), '$.updatedAt', json(?)) WHERE id = +? AND ${field('startsAt')} > +? AND ${claimable} RETURNING id, doc`,
   ),
   activeOnSlot: db.query<Row, [string, string, string, string]>(
-    `SELECT id, doc FROM "appointments" WHERE ${field('slotId')} = ? AND ${field('status')} IN (?, ?) AND (id IS NULL OR id != ?) ORDER BY id ASC`,
+    `SELECT id, doc FROM "appointments" WHERE ${field('slotId')} = +? AND ${field('status')} IN (+?, +?) AND (id IS NULL OR id != +?) ORDER BY id ASC`,
   ),
   markExpired: db.query<Row, [string, string, string, string, string, string]>(
-    `UPDATE "appointments" SET doc = json_remove(json_set(doc, '$.expiredAt', json(?), '$.updatedAt', json(?), '$.status', json(?)), '$.active') WHERE id = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} <= ? RETURNING id, doc`,
+    `UPDATE "appointments" SET doc = json_remove(json_set(doc, '$.expiredAt', json(?), '$.updatedAt', json(?), '$.status', json(?)), '$.active') WHERE id = +? AND ${field('status')} = +? AND ${field('holdExpiresAt')} <= +? RETURNING id, doc`,
   ),
   insertAppointment: db.query('INSERT INTO "appointments" (id, doc) VALUES (?, ?)'),
 };
@@ -78,7 +78,7 @@ const pageQuery = (limit: number) => {
   let query = pageQueries.get(limit);
   if (!query) {
     query = db.query<Row, string[]>(
-      `SELECT id, doc FROM "slots" WHERE ${field('doctorId')} = ? AND ${field('startsAt')} >= ? AND ${field('startsAt')} > ? AND ${field('startsAt')} < ? AND ${claimable} ORDER BY ${field('startsAt')} ASC, id ASC LIMIT ${limit + 1}`,
+      `SELECT id, doc FROM "slots" WHERE ${field('doctorId')} = +? AND ${field('startsAt')} >= +? AND ${field('startsAt')} > +? AND ${field('startsAt')} < +? AND ${claimable} ORDER BY ${field('startsAt')} ASC, id ASC LIMIT ${limit + 1}`,
     );
     pageQueries.set(limit, query);
   }

@@ -41,35 +41,35 @@ export function paymentRoutes(deps: {
   const sql = {
     byId: (table: string) => db.query<Row, [string]>(`SELECT id, doc FROM "${table}" WHERE id = ? LIMIT 1`),
     openAttempts: db.query<Row, [string, string, string]>(
-      `SELECT id, doc FROM "payments" WHERE ${field('appointmentId')} = ? AND ${field('status')} = ? AND (id IS NULL OR id != ?) ORDER BY id ASC`,
+      `SELECT id, doc FROM "payments" WHERE ${field('appointmentId')} = +? AND ${field('status')} = +? AND (id IS NULL OR id != +?) ORDER BY id ASC`,
     ),
     entryByKey: db.query<Row, [string]>(
-      `SELECT id, doc FROM "wallet_entries" WHERE ${field('key')} = ? ORDER BY id ASC LIMIT 1`,
+      `SELECT id, doc FROM "wallet_entries" WHERE ${field('key')} = +? ORDER BY id ASC LIMIT 1`,
     ),
     debit: db.query<Row, [string, number, number, number, string, number]>(
-      `UPDATE "wallets" SET doc = json_set(json_set(json_set(json_set(doc, '$.updatedAt', json(?)), '$.balancePaise', COALESCE(${field('balancePaise')}, 0) + ?), '$.reservedPaise', COALESCE(${field('reservedPaise')}, 0) + ?), '$.availablePaise', COALESCE(${field('availablePaise')}, 0) + ?) WHERE id = ? AND ${field('availablePaise')} >= ? RETURNING id, doc`,
+      `UPDATE "wallets" SET doc = json_set(json_set(json_set(json_set(doc, '$.updatedAt', json(?)), '$.balancePaise', COALESCE(${field('balancePaise')}, 0) + ?), '$.reservedPaise', COALESCE(${field('reservedPaise')}, 0) + ?), '$.availablePaise', COALESCE(${field('availablePaise')}, 0) + ?) WHERE id = +? AND ${field('availablePaise')} >= +? RETURNING id, doc`,
     ),
     insert: (table: string) => db.query(`INSERT INTO "${table}" (id, doc) VALUES (?, ?)`),
     book: db.query<Row, [string, string, string, string, string, string]>(
-      `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.heldBy', json(?), '$.updatedAt', json(?)), '$.holdExpiresAt') WHERE id = ? AND ${field('status')} = ? AND ${field('heldBy')} = ? RETURNING id, doc`,
+      `UPDATE "slots" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.heldBy', json(?), '$.updatedAt', json(?)), '$.holdExpiresAt') WHERE id = +? AND ${field('status')} = +? AND ${field('heldBy')} = +? RETURNING id, doc`,
     ),
     confirm: db.query<Row, [string, string, string, string, string, string, string]>(
-      `UPDATE "appointments" SET doc = json_set(doc, '$.confirmedAt', json(?), '$.updatedAt', json(?), '$.status', json(?), '$.active', json(?)) WHERE id = ? AND ${field('status')} = ? AND ${field('holdExpiresAt')} > ? RETURNING id, doc`,
+      `UPDATE "appointments" SET doc = json_set(doc, '$.confirmedAt', json(?), '$.updatedAt', json(?), '$.status', json(?), '$.active', json(?)) WHERE id = +? AND ${field('status')} = +? AND ${field('holdExpiresAt')} > +? RETURNING id, doc`,
     ),
     dueOutbox: db.query<Row, [string, string, string, string]>(
-      `SELECT id, doc FROM "outbox" WHERE ((${field('status')} = ? AND ${field('nextAttemptAt')} <= ?) OR (${field('status')} = ? AND ${field('leaseUntil')} <= ?)) ORDER BY ${field('nextAttemptAt')} ASC, id ASC LIMIT 10`,
+      `SELECT id, doc FROM "outbox" WHERE ((${field('status')} = +? AND ${field('nextAttemptAt')} <= +?) OR (${field('status')} = +? AND ${field('leaseUntil')} <= +?)) ORDER BY ${field('nextAttemptAt')} ASC, id ASC LIMIT 10`,
     ),
     claimOutbox: db.query<Row, [string, string, string, number, string, number, string, string]>(
-      `UPDATE "outbox" SET doc = json_set(json_set(doc, '$.status', json(?), '$.leaseUntil', json(?), '$.updatedAt', json(?)), '$.attempts', COALESCE(${field('attempts')}, 0) + ?) WHERE id = ? AND ${field('attempts')} = ? AND ${field('status')} = ? AND ${field('nextAttemptAt')} <= ? RETURNING id, doc`,
+      `UPDATE "outbox" SET doc = json_set(json_set(doc, '$.status', json(?), '$.leaseUntil', json(?), '$.updatedAt', json(?)), '$.attempts', COALESCE(${field('attempts')}, 0) + ?) WHERE id = +? AND ${field('attempts')} = +? AND ${field('status')} = +? AND ${field('nextAttemptAt')} <= +? RETURNING id, doc`,
     ),
     markSent: db.query<never, [string, string, string, string, string, number]>(
-      `UPDATE "outbox" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.sentAt', json(?), '$.updatedAt', json(?)), '$.leaseUntil', '$.lastError') WHERE id = ? AND ${field('status')} = ? AND ${field('attempts')} = ?`,
+      `UPDATE "outbox" SET doc = json_remove(json_set(doc, '$.status', json(?), '$.sentAt', json(?), '$.updatedAt', json(?)), '$.leaseUntil', '$.lastError') WHERE id = +? AND ${field('status')} = +? AND ${field('attempts')} = +?`,
     ),
     dueReminders: db.query<Row, [string, string]>(
-      `SELECT id, doc FROM "reminders" WHERE ${field('appointmentId')} = ? AND ${field('status')} = ? ORDER BY id ASC`,
+      `SELECT id, doc FROM "reminders" WHERE ${field('appointmentId')} = +? AND ${field('status')} = +? ORDER BY id ASC`,
     ),
     orderPayment: db.query<Row, [string]>(
-      `SELECT id, doc FROM "payments" WHERE ${field('orderId')} = ? ORDER BY id ASC LIMIT 1`,
+      `SELECT id, doc FROM "payments" WHERE ${field('orderId')} = +? ORDER BY id ASC LIMIT 1`,
     ),
   };
   const appointmentById = sql.byId('appointments');

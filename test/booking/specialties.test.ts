@@ -51,7 +51,9 @@ describe('GET /doctors?specialty= matches any case', () => {
   });
 
   test('the filter is served by the users index on the specialty key', async () => {
-    const engine = t.container.store.engine;
+    // A store of its own: the engine prepares each statement shape once, and the tests above ran this one.
+    const fresh = await buildBookingApp();
+    const engine = fresh.container.store.engine;
     if (!(engine instanceof SqliteEngine)) throw new Error('SQLite only');
     const seen: string[] = [];
     const query = engine.db.query.bind(engine.db);
@@ -60,7 +62,7 @@ describe('GET /doctors?specialty= matches any case', () => {
       return query(sql);
     }) as typeof engine.db.query;
     try {
-      await t.call('GET', '/api/v1/doctors?specialty=neurology');
+      await fresh.call('GET', '/api/v1/doctors?specialty=neurology');
     } finally {
       engine.db.query = query;
     }
@@ -74,6 +76,7 @@ describe('GET /doctors?specialty= matches any case', () => {
     expect(plan).toMatch(
       /INDEX users__role__doctor_approvalStatus__doctor_specialtyKey \(<expr>=\? AND <expr>=\? AND <expr>=\?\)/,
     );
+    await fresh.close();
   });
 
   test('a changed specialty is found under its new name at once, in any case', async () => {

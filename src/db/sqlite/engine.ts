@@ -19,6 +19,7 @@ import {
   filterShape,
   orderBy,
   type Param,
+  partialFilterPaths,
   sortShape,
   storedDocJson,
   updateExpr,
@@ -75,6 +76,8 @@ class SqliteCollection implements EngineCollection {
   private readonly revive;
   private readonly check;
   private readonly resultChecks: ResultChecks;
+  /** Paths whose bound values SQLite plans with: those this collection's partial indexes name. */
+  private readonly peeked: ReadonlySet<string>;
   private byId: Statement<Row, [string]> | undefined;
   private insert: Statement<never, [string, string]> | undefined;
   /**
@@ -88,6 +91,7 @@ class SqliteCollection implements EngineCollection {
     private readonly def: CollectionDef,
     private readonly gate: Gate | null,
   ) {
+    this.peeked = partialFilterPaths(def.indexes.flatMap((index) => (index.partial ? [index.partial] : [])));
     this.revive = buildDateReviver(def.schema);
     this.check = checkerFor(def.schema);
     this.resultChecks = new ResultChecks(def.schema);
@@ -150,7 +154,7 @@ class SqliteCollection implements EngineCollection {
     const key = shape === undefined ? undefined : `${kind}|${head.shape}|${shape}`;
     const cached = key === undefined ? undefined : this.statements.get(key);
     if (cached !== undefined) return { statement: cached, params };
-    const where = new WhereBuilder();
+    const where = new WhereBuilder(false, this.peeked);
     const headParams: Param[] = [];
     const text = sql(where, headParams);
     const built = headParams.length ? [...headParams, ...where.params] : where.params;
