@@ -3,6 +3,7 @@ import { collections } from '../../src/container.ts';
 import { Store } from '../../src/db/index.ts';
 import { SqliteEngine } from '../../src/db/sqlite/engine.ts';
 import { buildTestApp, type TestApp, waitForLine } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
 
 /** A store that never answers, as a MongoDB server behind a dropped network would not. */
 class UnansweringEngine extends SqliteEngine {
@@ -148,6 +149,54 @@ describe('headers and logs', () => {
     await t.call('GET', '/api/v1/nothing-here', { headers: { 'x-request-id': 'log-404' } });
     const line = await waitForLine(t.logger.lines, (l) => l.msg === 'request' && l.requestId === 'log-404');
     expect(line?.status).toBe(404);
+  });
+
+  test('every answer has one access line with its status: handlers, refusals, route errors and hooks', async () => {
+    const patient = await createUser(t, { role: 'patient' });
+    const cases: [
+      name: string,
+      method: string,
+      path: string,
+      options: Parameters<TestApp['call']>[2],
+      status: number,
+    ][] = [
+      ['ok', 'GET', '/health', {}, 200],
+      [
+        'created',
+        'POST',
+        '/api/v1/auth/signup',
+        {
+          body: {
+            name: 'Log Line',
+            email: `log-${crypto.randomUUID()}@example.com`,
+            password: 'correct horse battery 9',
+            role: 'patient',
+          },
+          headers: { 'x-forwarded-for': '203.0.113.77' },
+        },
+        201,
+      ],
+      ['no token', 'GET', '/api/v1/me', {}, 401],
+      ['bad token', 'GET', '/api/v1/me', { token: 'not-a-token' }, 401],
+      ['wrong role', 'GET', '/api/v1/admin/doctors', { token: patient.accessToken }, 403],
+      ['no route', 'GET', '/api/v1/nothing-at-all', {}, 404],
+      ['too large', 'POST', '/api/v1/auth/login', { body: { blob: 'x'.repeat(4096) } }, 413],
+      ['invalid body', 'POST', '/api/v1/auth/login', { body: { email: 1 } }, 422],
+      ['ready', 'GET', '/ready', {}, 200],
+    ];
+    for (const [name, method, path, options, status] of cases) {
+      const requestId = `one-line-${name.replace(' ', '-')}`;
+      const res = await t.call(method, path, {
+        ...options,
+        headers: { ...options?.headers, 'x-request-id': requestId },
+      });
+      expect({ name, status: res.status }).toEqual({ name, status });
+      await waitForLine(t.logger.lines, (l) => l.msg === 'request' && l.requestId === requestId);
+      // A turn later, still exactly one.
+      await new Promise((resolve) => setImmediate(resolve));
+      const lines = t.logger.lines.filter((l) => l.msg === 'request' && l.requestId === requestId);
+      expect({ name, statuses: lines.map((l) => l.status) }).toEqual({ name, statuses: [status] });
+    }
   });
 
   test('CORS allows listed origins only', async () => {
