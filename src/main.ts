@@ -48,7 +48,7 @@ async function drain(
     logger.warn('in-flight requests did not finish in time; closing them', { graceMs });
     await server?.stop(true);
   }
-  // Log lines gather until the end of a turn of the event loop; let the last requests' lines out first.
+  // After-response hooks (the access log line) run on the next turn; let the last requests' hooks finish.
   await new Promise((resolve) => setImmediate(resolve));
 }
 

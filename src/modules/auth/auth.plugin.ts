@@ -17,6 +17,8 @@ export const authErrorResponses = errors(...ROLE_ERRORS);
 /** OpenAPI: no credentials, or a bearer token. */
 const OPTIONAL_BEARER: Record<string, string[]>[] = [{}, { bearer: [] }];
 
+const envelope = (code: string, message: string) => ({ error: { code, message } });
+
 /**
  * The one place tokens are checked. `{ auth: true }` needs any signed-in user; `{ auth: ['admin'] }`
  * needs one of the roles. Handlers receive `user: { id, role, sessionId }`. Missing, invalid, expired
@@ -28,18 +30,17 @@ export function authPlugin(tokens: TokenService) {
     auth: (allowed: true | Role[]) => ({
       detail: { security: [{ bearer: [] }] },
       // The header is read from the request: naming `headers` makes Elysia copy every header on every request.
-      // A refusal is thrown, not returned with `status()`: Elysia answers a `resolve`'s early return
-      // without the app's `mapResponse` hooks, so the access log would never see it.
-      async resolve({ request, set }) {
+      async resolve({ request, status, set }) {
         let user: AuthUser;
         try {
           user = await tokens.authenticate(request.headers.get('authorization') ?? undefined);
         } catch (error) {
-          if (error instanceof AppError) set.headers['www-authenticate'] = 'Bearer';
-          throw error;
+          if (!(error instanceof AppError)) throw error;
+          set.headers['www-authenticate'] = 'Bearer';
+          return status(401, envelope(error.code, error.message));
         }
         if (allowed !== true && !allowed.includes(user.role)) {
-          throw new AppError(403, 'FORBIDDEN', 'Your role cannot do this');
+          return status(403, envelope('FORBIDDEN', 'Your role cannot do this'));
         }
         return { user };
       },

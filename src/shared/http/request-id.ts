@@ -4,6 +4,7 @@ import { requestContext } from '../request-context.ts';
 export interface RequestMeta {
   id: string;
   startedAt: number;
+  status?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
