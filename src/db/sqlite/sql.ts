@@ -109,10 +109,11 @@ export class WhereBuilder {
 
   /**
    * A bound value is written `+?` unless its path is peeked: unary plus changes neither the value nor its
-   * (lack of) affinity, and the index is still used, but SQLite no longer plans with the value. A bare `?`
-   * compared with an indexed field in a sorted query makes SQLite (3.54) re-prepare the statement every time
-   * a value is bound: `k = ? ORDER BY id LIMIT 1` costs 3-6 µs more per run than `k = +? ORDER BY id LIMIT
-   * 1`, on the same plan (test/db/bound-values.test.ts).
+   * (lack of) affinity, and the index is still used, but SQLite no longer plans with the value. A statement
+   * whose plan may depend on a bound value is compiled again after each new binding (sqlite3_prepare_v2),
+   * and with a bare `?` compared with an indexed field in a sorted query SQLite 3.54 does that on every run:
+   * `k = ? ORDER BY id LIMIT 1` costs about one prepare (3 µs) more than `k = +? ORDER BY id LIMIT 1`, on
+   * the same plan (docs/benchmarks.md, "Fifth sitting"; test/db/bound-values.test.ts).
    */
   private bind(value: Scalar, path: string): string {
     const param = toParam(value);
