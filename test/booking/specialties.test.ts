@@ -4,6 +4,7 @@ import { Users } from '../../src/modules/users/users.model.ts';
 import type { TestApp } from '../support/app.ts';
 import { buildBookingApp } from '../support/booking.ts';
 import { type CreatedUser, createUser } from '../support/factories.ts';
+import { recordStatements } from '../support/statements.ts';
 
 let t: TestApp;
 let cardio: CreatedUser[];
@@ -55,16 +56,11 @@ describe('GET /doctors?specialty= matches any case', () => {
     const fresh = await buildBookingApp();
     const engine = fresh.container.store.engine;
     if (!(engine instanceof SqliteEngine)) throw new Error('SQLite only');
-    const seen: string[] = [];
-    const query = engine.db.query.bind(engine.db);
-    engine.db.query = ((sql: string) => {
-      seen.push(sql);
-      return query(sql);
-    }) as typeof engine.db.query;
+    const { statements: seen, restore } = recordStatements(engine.db);
     try {
       await fresh.call('GET', '/api/v1/doctors?specialty=neurology');
     } finally {
-      engine.db.query = query;
+      restore();
     }
     const sql = seen.find((text) => /FROM "users"/.test(text) && text.includes('specialtyKey'));
     expect(sql).toBeDefined();

@@ -4,6 +4,7 @@ import { defineCollection, openStore, type Store } from '../../src/db/index.ts';
 import type { SqliteEngine } from '../../src/db/sqlite/engine.ts';
 import { WhereBuilder } from '../../src/db/sqlite/sql.ts';
 import type { Filter } from '../../src/db/types.ts';
+import { recordStatements } from '../support/statements.ts';
 
 const Item = Type.Object(
   {
@@ -42,13 +43,7 @@ describe('bound values on SQLite', () => {
   const at = (i: number) => new Date(Date.UTC(2026, 11, 1, 0, 0, i));
   beforeAll(async () => {
     store = await openStore('sqlite::memory:', [items]);
-    const { db } = store.engine as SqliteEngine;
-    statements = [];
-    const query = db.query.bind(db);
-    db.query = ((sql: string) => {
-      statements.push(sql);
-      return query(sql);
-    }) as typeof db.query;
+    ({ statements } = recordStatements((store.engine as SqliteEngine).db));
     await store.collection(items).insertMany(
       Array.from({ length: 40 }, (_, i) => ({
         _id: `i${String(i).padStart(2, '0')}`,

@@ -5,6 +5,7 @@ import { openStore, type Store } from '../../src/db/index.ts';
 import { kindOf, schemasAt } from '../../src/db/schema.ts';
 import type { SqliteEngine } from '../../src/db/sqlite/engine.ts';
 import type { CollectionDef, Scalar } from '../../src/db/types.ts';
+import { recordStatements } from '../support/statements.ts';
 
 /** A value of the field's type, so the filter passes the layer's checks as a real lookup would. */
 function sampleFor(def: CollectionDef, path: string): Scalar {
@@ -35,13 +36,7 @@ describe('equality lookups on indexed fields use an index on SQLite', () => {
   let statements: string[];
   beforeAll(async () => {
     store = await openStore('sqlite::memory:', collections);
-    const { db } = store.engine as SqliteEngine;
-    statements = [];
-    const query = db.query.bind(db);
-    db.query = ((sql: string) => {
-      statements.push(sql);
-      return query(sql);
-    }) as typeof db.query;
+    ({ statements } = recordStatements((store.engine as SqliteEngine).db));
   });
   afterAll(() => store.close());
 
