@@ -205,6 +205,10 @@ interface IncLimits {
 
 const ARRAY_LIMITS = ['maxItems', 'uniqueItems', 'contains', 'maxContains'] as const;
 
+/** A union's variants, or the schema itself. */
+const variantsOf = (schema: TSchema): TSchema[] =>
+  kindOf(schema) === 'Union' ? (schema.anyOf as TSchema[]) : [schema];
+
 /**
  * Whether a document must be checked against its schema after an update is applied, for an engine that
  * applies updates itself (MongoDB's validator sees every result). The operands are checked before the
@@ -240,7 +244,7 @@ export class ResultChecks {
     if (!limits) {
       limits = { lower: false, upper: false, step: false };
       for (const { schema } of schemasAt(this.schema, path)) {
-        for (const variant of kindOf(schema) === 'Union' ? (schema.anyOf as TSchema[]) : [schema]) {
+        for (const variant of variantsOf(schema)) {
           if (variant.minimum !== undefined || variant.exclusiveMinimum !== undefined) limits.lower = true;
           if (variant.maximum !== undefined || variant.exclusiveMaximum !== undefined) limits.upper = true;
           if (variant.multipleOf !== undefined) limits.step = true;
@@ -256,9 +260,7 @@ export class ResultChecks {
     let limited = this.push.get(path);
     if (limited === undefined) {
       limited = schemasAt(this.schema, path).some(({ schema }) =>
-        (kindOf(schema) === 'Union' ? (schema.anyOf as TSchema[]) : [schema]).some((variant) =>
-          ARRAY_LIMITS.some((limit) => variant[limit] !== undefined),
-        ),
+        variantsOf(schema).some((variant) => ARRAY_LIMITS.some((limit) => variant[limit] !== undefined)),
       );
       this.push.set(path, limited);
     }

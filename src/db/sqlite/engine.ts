@@ -91,7 +91,7 @@ class SqliteCollection implements EngineCollection {
     private readonly def: CollectionDef,
     private readonly gate: Gate | null,
   ) {
-    this.peeked = partialFilterPaths(def.indexes.flatMap((index) => (index.partial ? [index.partial] : [])));
+    this.peeked = partialFilterPaths(def.indexes);
     this.revive = buildDateReviver(def.schema);
     this.check = checkerFor(def.schema);
     this.resultChecks = new ResultChecks(def.schema);

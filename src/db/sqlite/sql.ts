@@ -1,5 +1,5 @@
 import { QueryError } from '../errors.ts';
-import type { FieldOps, Filter, Scalar, SortSpec, Update } from '../types.ts';
+import type { FieldOps, Filter, IndexSpec, Scalar, SortSpec, Update } from '../types.ts';
 
 export type Param = string | number | null;
 
@@ -32,9 +32,7 @@ export const jsonPath = (path: string): string => {
  * What `Date#toJSON` gives (the ISO string, or null for an invalid date), without its detour through
  * `ToPrimitive`: 130 against 210 ns a date.
  */
-const dateJson = (date: Date): string | null => {
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-};
+const dateJson = (date: Date): string | null => (Number.isNaN(date.getTime()) ? null : date.toISOString());
 
 /**
  * `JSON.stringify` of a value as the store keeps it, the same text: a `Date` is written as its
@@ -79,7 +77,7 @@ const NO_PATHS: ReadonlySet<string> = new Set();
  * binding such a path's value can be planned onto the partial index. An `$exists` condition is left out:
  * no bound value implies `json_type(...) IS NOT NULL`.
  */
-export function partialFilterPaths(partials: Iterable<Filter>): Set<string> {
+export function partialFilterPaths(indexes: readonly IndexSpec[]): Set<string> {
   const paths = new Set<string>();
   const visit = (filter: Filter): void => {
     for (const [key, value] of Object.entries(filter)) {
@@ -87,7 +85,7 @@ export function partialFilterPaths(partials: Iterable<Filter>): Set<string> {
       else if (!(isOps(value) && Object.keys(value).every((op) => op === '$exists'))) paths.add(key);
     }
   };
-  for (const filter of partials) visit(filter);
+  for (const index of indexes) if (index.partial) visit(index.partial);
   return paths;
 }
 

@@ -38,6 +38,13 @@ export const presentSettled = (settled: Settled) => ({
 
 const WEBHOOK_MAX_BYTES = 256 * 1024;
 
+/** What a `t.String({ maxLength })` says of a longer value, and how it documents it. */
+const tooLong = (path: string, max: number): FieldIssue => ({
+  path,
+  message: `Expected string length less or equal to ${max}`,
+});
+const stringUpTo = (maxLength: number) => ({ maxLength, type: 'string' as const });
+
 /** The two headers the webhook reads, with their longest values. */
 const WEBHOOK_HEADERS = { 'x-razorpay-signature': 256, 'x-razorpay-event-id': 128 } as const;
 
@@ -53,8 +60,7 @@ function webhookHeaders(request: Request): { signature: string | undefined; even
     const value = request.headers.get(name);
     if (value === null) return undefined;
     const max = WEBHOOK_HEADERS[name];
-    if (value.length > max)
-      issues.push({ path: name, message: `Expected string length less or equal to ${max}` });
+    if (value.length > max) issues.push(tooLong(name, max));
     return value;
   };
   const signature = read('x-razorpay-signature');
@@ -67,7 +73,7 @@ const webhookHeaderParameters = Object.entries(WEBHOOK_HEADERS).map(([name, maxL
   name,
   in: 'header' as const,
   required: false,
-  schema: { maxLength, type: 'string' as const },
+  schema: stringUpTo(maxLength),
 }));
 
 /**
@@ -80,15 +86,13 @@ async function webhookBody(request: Request): Promise<string> {
   if (mediaTypeOf(request) !== 'application/json') throw unsupportedMediaType(['application/json']);
   const body = await request.text();
   if (body.length > WEBHOOK_MAX_BYTES)
-    throw new ValidationError('The request is invalid', [
-      { path: '(root)', message: `Expected string length less or equal to ${WEBHOOK_MAX_BYTES}` },
-    ]);
+    throw new ValidationError('The request is invalid', [tooLong('(root)', WEBHOOK_MAX_BYTES)]);
   return body;
 }
 
 const webhookRequestBody = {
   required: true,
-  content: { 'application/json': { schema: { maxLength: WEBHOOK_MAX_BYTES, type: 'string' as const } } },
+  content: { 'application/json': { schema: stringUpTo(WEBHOOK_MAX_BYTES) } },
 };
 
 /** Checkout, the Razorpay handler's verify, the webhook, and receipts. */
